@@ -1,0 +1,100 @@
+/**
+ * authfetch: authenticated `fetch` for OAuth 2 and JWT APIs.
+ *
+ * A pipeline of small handlers (`(request, next) => Promise<Response>`) built with
+ * {@linkcode createFetch}: {@linkcode auth} attaches a token from a {@linkcode TokenSource} and refreshes
+ * once on a 401, {@linkcode retry} retries with backoff, {@linkcode timeout} limits each attempt. Token
+ * sources cache tokens, refresh them ahead of expiry, and make any number of concurrent callers cause one
+ * token request. Grants obtain tokens: client credentials, password, refresh token, existing token, and
+ * more. The core uses only web-platform APIs and runs on Deno, Deno Deploy, Bun and Node.
+ *
+ * @example
+ * ```ts
+ * import { auth, clientCredentials, createFetch, retry, tokenSource } from "@authfetch/authfetch";
+ *
+ * const tokens = tokenSource(clientCredentials({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "my-service",
+ *   clientSecret: "s3cret",
+ *   scope: "orders:read",
+ * }));
+ * const api = createFetch([retry(), auth(tokens)], { baseUrl: "https://api.example.com/v1/" });
+ * // const orders = await (await api("orders")).json();
+ * ```
+ *
+ * @module
+ */
+
+export {
+  compose,
+  createFetch,
+  type CreateFetchOptions,
+  type Fetch,
+  type Handler,
+  type Next,
+} from "./src/pipeline.ts";
+export { auth, type AuthOptions } from "./src/handlers/auth.ts";
+export { isTokenRejection, refreshOn401 } from "./src/handlers/refresh_on_401.ts";
+export {
+  parseRetryAfter,
+  retry,
+  type RetryEvent,
+  type RetryOptions,
+} from "./src/handlers/retry.ts";
+export { timeout } from "./src/handlers/timeout.ts";
+export { isLoopback, originPolicy, type OriginsOption } from "./src/handlers/origins.ts";
+export { type Challenge, parseWwwAuthenticate } from "./src/handlers/www_authenticate.ts";
+export {
+  authorizationHeader,
+  jwtTimes,
+  refreshAt,
+  type Token,
+  tokenFromResponse,
+  type TokenFromResponseOptions,
+} from "./src/tokens/token.ts";
+export {
+  type GetTokenOptions,
+  type Grant,
+  type GrantRequestOptions,
+  type ManagedTokenSource,
+  type TokenSource,
+  tokenSource,
+  type TokenSourceOptions,
+} from "./src/tokens/source.ts";
+export {
+  type Lease,
+  MemoryStore,
+  type MemoryStoreOptions,
+  type TokenStore,
+} from "./src/tokens/store.ts";
+export {
+  type EndpointOptions,
+  type FormParams,
+  type FormResponse,
+  type GrantOptions,
+  postForm,
+  requestToken,
+} from "./src/grants/_token_request.ts";
+export { type ClientAuthMethod, type ClientCredentialsOptions } from "./src/grants/client_auth.ts";
+export {
+  clientCredentials,
+  type ClientCredentialsGrantOptions,
+} from "./src/grants/client_credentials.ts";
+export { password, type PasswordGrantOptions } from "./src/grants/password.ts";
+export { refreshToken, type RefreshTokenGrantOptions } from "./src/grants/refresh_token.ts";
+export { existingToken, type ExistingTokenOptions } from "./src/grants/existing_token.ts";
+export {
+  type AuthorizationServerMetadata,
+  discover,
+  type DiscoverOptions,
+} from "./src/oauth/discovery.ts";
+export {
+  AuthFetchError,
+  type AuthFetchErrorCode,
+  type AuthFetchErrorOptions,
+  OAuthError,
+  type OAuthErrorInit,
+  TimeoutError,
+  TokenResponseError,
+} from "./src/errors.ts";
+export { excerpt, isSecretKey, REDACTED, redactObject, redactText } from "./src/redact.ts";

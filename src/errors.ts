@@ -1,0 +1,202 @@
+/**
+ * Error classes. Every error the library throws on purpose is an {@linkcode AuthFetchError} with a stable
+ * `code`; messages never contain secrets.
+ *
+ * @module
+ */
+
+import { redactText } from "./redact.ts";
+
+/** Stable codes carried by {@linkcode AuthFetchError.code}. */
+export type AuthFetchErrorCode =
+  | "oauth_error"
+  | "invalid_token_response"
+  | "state_error"
+  | "id_token_error"
+  | "timeout"
+  | "lease_timeout"
+  | "token_unavailable"
+  | "store_error"
+  | "discovery_error";
+
+/** Options common to every {@linkcode AuthFetchError}. */
+export interface AuthFetchErrorOptions {
+  /** The underlying error, if any. @default undefined */
+  cause?: unknown;
+  /** HTTP status of the response that caused the error, if any. @default undefined */
+  status?: number;
+}
+
+/**
+ * Base class of every error the library throws on purpose.
+ *
+ * @example
+ * ```ts
+ * import { AuthFetchError } from "@authfetch/authfetch";
+ * try {
+ *   throw new AuthFetchError("token_unavailable", "No token");
+ * } catch (e) {
+ *   if (e instanceof AuthFetchError) console.log(e.code);
+ * }
+ * ```
+ */
+export class AuthFetchError extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: AuthFetchErrorCode;
+  /** HTTP status of the response that caused the error, if any. */
+  readonly status?: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param code The stable error code.
+   * @param message A message a user can act on. Secrets are redacted from it.
+   * @param options The cause and HTTP status.
+   */
+  constructor(code: AuthFetchErrorCode, message: string, options: AuthFetchErrorOptions = {}) {
+    super(redactText(message), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "AuthFetchError";
+    this.code = code;
+    if (options.status !== undefined) this.status = options.status;
+  }
+
+  /**
+   * A plain object for logs and JSON; secrets never appear in it.
+   *
+   * @returns The error's name, code, status and message.
+   */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, status: this.status, message: this.message };
+  }
+}
+
+/** The fields of an OAuth 2 error response (RFC 6749 §5.2) plus the HTTP status. */
+export interface OAuthErrorInit {
+  /** The `error` code, such as `invalid_grant`. */
+  error: string;
+  /** The `error_description`, if the server sent one. */
+  errorDescription?: string;
+  /** The `error_uri`, if the server sent one. */
+  errorUri?: string;
+  /** The HTTP status. */
+  status?: number;
+  /** What the library was doing, for the message ("token request", "device authorization"). */
+  context?: string;
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+const HINTS: Record<string, string> = {
+  invalid_client: "check the client id, client secret and client authentication method",
+  invalid_grant:
+    "the grant (code, refresh token or credentials) is invalid, expired or already used",
+  unauthorized_client: "this client is not allowed to use this grant type",
+  unsupported_grant_type: "the server does not support this grant type",
+  invalid_scope: "check the requested scope",
+  access_denied: "the user or server denied the request",
+  expired_token: "the device code expired before the user approved it; start again",
+  invalid_token: "the access token was rejected",
+  slow_down: "the client polled too fast",
+  authorization_pending: "the user has not approved the request yet",
+};
+
+/**
+ * An OAuth 2 error answered by a server: a token, device, revocation or introspection endpoint, or an
+ * authorization callback.
+ *
+ * @example
+ * ```ts
+ * import { OAuthError } from "@authfetch/authfetch";
+ * const e = new OAuthError({ error: "invalid_client", status: 401 });
+ * console.log(e.error, e.status, e.message);
+ * ```
+ */
+export class OAuthError extends AuthFetchError {
+  /** The OAuth `error` code. */
+  readonly error: string;
+  /** The server's `error_description`. */
+  readonly errorDescription?: string;
+  /** The server's `error_uri`. */
+  readonly errorUri?: string;
+
+  /**
+   * Creates the error from the server's fields.
+   *
+   * @param init The error fields.
+   */
+  constructor(init: OAuthErrorInit) {
+    const parts = [`${init.context ?? "OAuth request"} failed: ${init.error}`];
+    if (init.errorDescription) parts.push(`(${init.errorDescription})`);
+    if (init.status !== undefined) parts.push(`[HTTP ${init.status}]`);
+    const hint = HINTS[init.error];
+    super("oauth_error", hint ? `${parts.join(" ")}; ${hint}` : parts.join(" "), {
+      status: init.status,
+      cause: init.cause,
+    });
+    this.name = "OAuthError";
+    this.error = init.error;
+    if (init.errorDescription !== undefined) this.errorDescription = init.errorDescription;
+    if (init.errorUri !== undefined) this.errorUri = init.errorUri;
+  }
+
+  /**
+   * The RFC 6749 field names plus status, for logs and JSON.
+   *
+   * @returns A plain object without secrets.
+   */
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      error: this.error,
+      error_description: this.errorDescription,
+      error_uri: this.errorUri,
+    };
+  }
+}
+
+/**
+ * A server answered something that is not a valid token (or metadata) response: an HTML error page,
+ * non-JSON, a missing `access_token`, wrong types, a redirect, a body over the size cap. The message quotes
+ * at most a short, secret-free excerpt.
+ *
+ * @example
+ * ```ts
+ * import { TokenResponseError } from "@authfetch/authfetch";
+ * const e = new TokenResponseError("token response has no access_token", { status: 200 });
+ * console.log(e.code); // "invalid_token_response"
+ * ```
+ */
+export class TokenResponseError extends AuthFetchError {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong.
+   * @param options HTTP status and cause.
+   */
+  constructor(message: string, options: AuthFetchErrorOptions = {}) {
+    super("invalid_token_response", message, options);
+    this.name = "TokenResponseError";
+  }
+}
+
+/**
+ * An attempt (or the time to wait for a response) ran out, from {@linkcode timeout} or a poll deadline.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "@authfetch/authfetch";
+ * console.log(new TimeoutError("request timed out after 5000 ms").code); // "timeout"
+ * ```
+ */
+export class TimeoutError extends AuthFetchError {
+  /**
+   * Creates the error.
+   *
+   * @param message What timed out.
+   * @param options The cause.
+   */
+  constructor(message: string, options: AuthFetchErrorOptions = {}) {
+    super("timeout", message, options);
+    this.name = "TimeoutError";
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * The shared authorization server request: form POST with client authentication, `Accept:
+ * application/json`, no redirects followed, a capped body, and strict response parsing.
+ *
+ * @module
+ */
+
+import { OAuthError, TokenResponseError } from "../errors.ts";
+import { createFetch, type Fetch, safeUrl } from "../pipeline.ts";
+import { endpointUrl, fetchOf, readCapped } from "../http.ts";
+import { type AuthorizationServerMetadata, discover } from "../oauth/discovery.ts";
+import { excerpt } from "../redact.ts";
+import { retry, type RetryOptions } from "../handlers/retry.ts";
+import { type Token, tokenFromResponse } from "../tokens/token.ts";
+import { applyClientAuth, type ClientCredentialsOptions } from "./client_auth.ts";
+
+/** Options common to every grant and endpoint call. */
+export interface EndpointOptions extends ClientCredentialsOptions {
+  /** The token endpoint. Give it, or `issuer` to find it by discovery. @default from discovery */
+  tokenUrl?: string | URL;
+  /** The issuer, for discovery and as the audience of client assertions. @default undefined */
+  issuer?: string | URL;
+  /** Extra form parameters sent with every request. @default {} */
+  params?: Record<string, string>;
+  /** Extra request headers. @default {} */
+  headers?: HeadersInit;
+  /** The fetch for endpoint requests; may be a `createFetch` pipeline. @default globalThis.fetch */
+  fetch?: Fetch;
+  /**
+   * Retry token requests (POST) on 408/429/5xx and network errors with backoff; `true` for the
+   * {@linkcode retry} defaults. A 4xx is never retried. @default false
+   */
+  retry?: boolean | RetryOptions;
+  /** Allow plain `http:` endpoints that are not loopback. @default false */
+  allowInsecureHttp?: boolean;
+  /** The clock, epoch ms. @default Date.now */
+  now?: () => number;
+}
+
+/** Options common to grants that request scopes and resources. */
+export interface GrantOptions extends EndpointOptions {
+  /** The scope: a space-separated string or a list. @default undefined */
+  scope?: string | readonly string[];
+  /** `audience` (Auth0 and RFC 8693 style). @default undefined */
+  audience?: string;
+  /** RFC 8707 resource indicator(s). @default undefined */
+  resource?: string | readonly string[];
+}
+
+type EndpointName =
+  | "token_endpoint"
+  | "device_authorization_endpoint"
+  | "revocation_endpoint"
+  | "introspection_endpoint";
+
+/** Form parameters; `undefined` values are left out and arrays repeat the parameter. */
+export type FormParams = Record<string, string | readonly string[] | undefined>;
+
+/**
+ * Resolves an endpoint: the explicit URL, or the issuer's metadata.
+ *
+ * @param options Endpoint options.
+ * @param name The metadata member.
+ * @param explicit The URL given for it, if any.
+ * @returns The endpoint URL.
+ * @throws {TypeError} When neither is available.
+ */
+export async function resolveEndpoint(
+  options: EndpointOptions,
+  name: EndpointName,
+  explicit?: string | URL,
+): Promise<URL> {
+  if (explicit !== undefined) return endpointUrl(explicit, name, options.allowInsecureHttp);
+  if (options.issuer === undefined) {
+    throw new TypeError(`Cannot find the ${name}: give its URL or an issuer to discover it from`);
+  }
+  const metadata: AuthorizationServerMetadata = await discover(options.issuer, {
+    fetch: options.fetch,
+    allowInsecureHttp: options.allowInsecureHttp,
+  });
+  const url = metadata[name];
+  if (typeof url !== "string") {
+    throw new TypeError(`Cannot use ${name}: the issuer ${options.issuer} does not advertise one`);
+  }
+  return endpointUrl(url, name, options.allowInsecureHttp);
+}
+
+/** Scope given as a list or a string, as one space-separated string. */
+export function scopeString(scope: string | readonly string[] | undefined): string | undefined {
+  if (scope === undefined) return undefined;
+  const text = typeof scope === "string" ? scope.trim() : scope.join(" ");
+  return text === "" ? undefined : text;
+}
+
+/** What {@linkcode postForm} returns. */
+export interface FormResponse {
+  /** The HTTP status. */
+  status: number;
+  /** The parsed JSON (or form-encoded) object. */
+  body: Record<string, unknown>;
+  /** The response headers. */
+  headers: Headers;
+}
+
+/**
+ * POSTs a form to an authorization server endpoint with client authentication and parses the answer.
+ * RFC 6749 §5.2 errors (also in a 200) become {@linkcode OAuthError}; anything else malformed becomes a
+ * {@linkcode TokenResponseError} quoting a short, secret-free excerpt.
+ *
+ * @param options Endpoint and client options.
+ * @param url The endpoint.
+ * @param params The form parameters.
+ * @param request Signal, context for messages, and whether an empty 200 is acceptable.
+ * @returns The status and parsed body.
+ */
+export async function postForm(
+  options: EndpointOptions,
+  url: URL,
+  params: FormParams,
+  request: { signal?: AbortSignal; context: string; allowEmpty?: boolean; headers?: HeadersInit },
+): Promise<FormResponse> {
+  const now = options.now ?? Date.now;
+  const body = new URLSearchParams();
+  for (const [key, value] of Object.entries({ ...params, ...options.params })) {
+    if (value === undefined) continue;
+    if (typeof value === "string") body.set(key, value);
+    else for (const v of value) body.append(key, v);
+  }
+  const headers = new Headers(options.headers);
+  for (const [k, v] of new Headers(request.headers)) headers.set(k, v);
+  headers.set("accept", "application/json");
+  headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
+  const audience = options.assertionAudience ??
+    (options.issuer !== undefined ? String(options.issuer) : url.href);
+  await applyClientAuth(options, body, headers, audience, now());
+  const fetch = withRetry(options);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers,
+      body,
+      redirect: "manual",
+      signal: request.signal,
+    });
+  } catch (error) {
+    if (request.signal?.aborted) throw error;
+    throw new TokenResponseError(
+      `${request.context} to ${safeUrl(url)} failed: ${(error as Error)?.message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return {
+    ...await parseFormResponse(response, request.context, request.allowEmpty),
+    headers: response.headers,
+  };
+}
+
+const retryFetches = new WeakMap<object, Fetch>();
+
+function withRetry(options: EndpointOptions): Fetch {
+  const base = fetchOf(options.fetch);
+  if (!options.retry) return base;
+  let cached = retryFetches.get(options);
+  if (cached === undefined) {
+    const policy = options.retry === true ? {} : options.retry;
+    cached = createFetch([retry({ ...policy, methods: ["POST", ...(policy.methods ?? [])] })], {
+      fetch: base,
+    });
+    retryFetches.set(options, cached);
+  }
+  return cached;
+}
+
+/**
+ * Parses an authorization server's response.
+ *
+ * @param response The response.
+ * @param context What was requested, for messages.
+ * @param allowEmpty Accept an empty 2xx body (revocation).
+ * @returns Status and parsed body.
+ * @throws {OAuthError} For RFC 6749 §5.2 error bodies, whatever the status.
+ * @throws {TokenResponseError} For redirects, HTML, non-JSON, non-objects and error statuses without an OAuth error.
+ */
+export async function parseFormResponse(
+  response: Response,
+  context: string,
+  allowEmpty = false,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const status = response.status;
+  if (status >= 300 && status < 400) {
+    await response.body?.cancel();
+    throw new TokenResponseError(
+      `${context} was answered with a redirect (HTTP ${status}); it is not followed, so no code, verifier ` +
+        "or refresh token is replayed to another address: check the endpoint URL",
+      { status },
+    );
+  }
+  const text = await readCapped(response);
+  const type = response.headers.get("content-type") ?? "";
+  let parsed: unknown;
+  if (text.trim() === "") {
+    if (response.ok && allowEmpty) return { status, body: {} };
+    throw new TokenResponseError(`${context} got an empty body with HTTP ${status}`, { status });
+  }
+  if (/application\/x-www-form-urlencoded/i.test(type)) {
+    parsed = Object.fromEntries(new URLSearchParams(text));
+  } else {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      const kind = /html/i.test(type) || /^\s*</.test(text)
+        ? "an HTML page"
+        : `non-JSON (${type || "no content type"})`;
+      throw new TokenResponseError(`${context} got ${kind} with HTTP ${status}: ${excerpt(text)}`, {
+        status,
+      });
+    }
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new TokenResponseError(
+      `${context} got JSON that is not an object with HTTP ${status}: ${excerpt(text)}`,
+      {
+        status,
+      },
+    );
+  }
+  const body = parsed as Record<string, unknown>;
+  if (typeof body.error === "string" && body.error !== "") {
+    throw new OAuthError({
+      error: body.error,
+      errorDescription: typeof body.error_description === "string"
+        ? body.error_description
+        : undefined,
+      errorUri: typeof body.error_uri === "string" ? body.error_uri : undefined,
+      status,
+      context,
+    });
+  }
+  if (!response.ok) {
+    throw new TokenResponseError(
+      `${context} failed with HTTP ${status} and no OAuth error: ${excerpt(text)}`,
+      {
+        status,
+      },
+    );
+  }
+  return { status, body };
+}
+
+/**
+ * Requests a token from the token endpoint and parses it into a {@linkcode Token}.
+ *
+ * @param options Endpoint and client options.
+ * @param params Grant parameters (`grant_type` and the rest).
+ * @param request The signal, and headers such as a DPoP proof.
+ * @returns The token.
+ */
+export async function requestToken(
+  options: EndpointOptions,
+  params: FormParams,
+  request: { signal?: AbortSignal; headers?: HeadersInit } = {},
+): Promise<Token> {
+  const url = await resolveEndpoint(options, "token_endpoint", options.tokenUrl);
+  const { body } = await postForm(options, url, params, { ...request, context: "token request" });
+  return tokenFromResponse(body, { now: options.now, context: "token response" });
+}
+
+/**
+ * A store key naming a grant's identity: grant type, endpoint, client and scope (never a secret).
+ *
+ * @param kind The grant type.
+ * @param options The grant options.
+ * @returns The key.
+ */
+export function grantKey(kind: string, options: GrantOptions & { subject?: string }): string {
+  const parts = [
+    kind,
+    String(options.tokenUrl ?? options.issuer ?? ""),
+    options.clientId ?? "",
+    scopeString(options.scope) ?? "",
+    options.audience ?? "",
+  ];
+  if (options.subject !== undefined) parts.push(options.subject);
+  return parts.join("|");
+}

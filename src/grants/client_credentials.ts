@@ -1,0 +1,45 @@
+/**
+ * The client credentials grant (RFC 6749 §4.4).
+ *
+ * @module
+ */
+
+import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
+import type { Token } from "../tokens/token.ts";
+import { grantKey, type GrantOptions, requestToken, scopeString } from "./_token_request.ts";
+
+/** Options of {@linkcode clientCredentials}. */
+export type ClientCredentialsGrantOptions = GrantOptions;
+
+/**
+ * The client credentials grant, for services calling APIs as themselves. It has no refresh token: a new
+ * token is requested when the old one nears expiry.
+ *
+ * @param options Token endpoint, client credentials, scope, audience, resource.
+ * @returns The grant, for {@linkcode tokenSource}.
+ * @example
+ * ```ts
+ * import { auth, clientCredentials, createFetch, tokenSource } from "@authfetch/authfetch";
+ * const grant = clientCredentials({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "svc",
+ *   clientSecret: "s3cret",
+ *   scope: ["orders:read"],
+ *   retry: { retries: 5 },
+ * });
+ * const api = createFetch([auth(tokenSource(grant))]);
+ * ```
+ */
+export function clientCredentials(options: ClientCredentialsGrantOptions): Grant {
+  return {
+    key: grantKey("client_credentials", options),
+    token(request: GrantRequestOptions = {}): Promise<Token> {
+      return requestToken(options, {
+        grant_type: "client_credentials",
+        scope: scopeString(options.scope),
+        audience: options.audience,
+        resource: options.resource,
+      }, request);
+    },
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * {@linkcode retry}: retries with exponential backoff, full jitter and `Retry-After`.
+ *
+ * @module
+ */
+
+import type { Handler, Next } from "../pipeline.ts";
+import { safeUrl } from "../pipeline.ts";
+
+/** What {@linkcode RetryOptions.onRetry} is told before each wait. */
+export interface RetryEvent {
+  /** The retry about to happen: 1 for the first retry. */
+  attempt: number;
+  /** How long the handler waits before it, ms. */
+  delay: number;
+  /** The request's method. */
+  method: string;
+  /** The request URL without query or fragment. */
+  url: string;
+  /** The status that caused the retry, when it was a response. */
+  status?: number;
+  /** The error that caused the retry, when it was a network error or timeout. */
+  error?: unknown;
+}
+
+/** Options of {@linkcode retry}. */
+export interface RetryOptions {
+  /** Retries after the first attempt. @default 2 */
+  retries?: number;
+  /** Methods that are retried. Add `"POST"` for token endpoints and other idempotent POSTs. @default ["GET","HEAD","OPTIONS","PUT","DELETE"] */
+  methods?: readonly string[];
+  /** Response statuses that are retried. @default [408, 429, 500, 502, 503, 504] */
+  statuses?: readonly number[];
+  /** Backoff base, ms: retry n waits a random time in [0, min(maxDelay, baseDelay·2ⁿ⁻¹)]. @default 300 */
+  baseDelay?: number;
+  /** The longest backoff, ms. @default 10000 */
+  maxDelay?: number;
+  /**
+   * The longest `Retry-After` honoured, ms. A server asking for a longer wait gets its response returned
+   * to the caller instead of a retry. @default 60000
+   */
+  maxRetryAfter?: number;
+  /** Retry network errors (`TypeError` from fetch) and per-attempt timeouts. @default true */
+  retryNetworkErrors?: boolean;
+  /** Called before each wait, for logging or progress. @default undefined */
+  onRetry?: (event: RetryEvent) => void;
+  /** Random numbers in [0, 1), for the jitter. @default Math.random */
+  random?: () => number;
+  /** The clock, epoch ms, for `Retry-After` dates. @default Date.now */
+  now?: () => number;
+}
+
+const DEFAULT_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
+const DEFAULT_STATUSES = [408, 429, 500, 502, 503, 504];
+
+/**
+ * Parses a `Retry-After` header: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+ *
+ * @param value The header value.
+ * @param now The current time, epoch ms.
+ * @returns The wait in ms (0 for a date in the past), or `undefined` when the header is absent or malformed.
+ * @example
+ * ```ts
+ * import { parseRetryAfter } from "@authfetch/authfetch";
+ * parseRetryAfter("3", Date.now()); // 3000
+ * parseRetryAfter("soon", Date.now()); // undefined
+ * ```
+ */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d{1,10}$/.test(text)) return Number(text) * 1000;
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) {
+    // Obsolete date forms are still accepted by Date.parse; anything it rejects is ignored.
+    if (!/[A-Za-z]{3}/.test(text) || !/\d{2}:\d{2}:\d{2}/.test(text)) return undefined;
+  }
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+/**
+ * A handler that retries failed attempts: by default twice, for `GET HEAD OPTIONS PUT DELETE`, on
+ * 408 429 500 502 503 504 and on network errors, with exponential backoff and full jitter. `Retry-After`
+ * (seconds or HTTP date) is honoured up to `maxRetryAfter`. Request bodies are replayed. Waiting stops at
+ * once when the request's `AbortSignal` fires, and nothing is retried after it.
+ *
+ * @param options The policy.
+ * @returns The handler.
+ * @throws {RangeError} When an option is out of range.
+ * @example
+ * ```ts
+ * import { createFetch, retry } from "@authfetch/authfetch";
+ * const api = createFetch([
+ *   retry({ retries: 3, onRetry: (e) => console.error(`retry ${e.attempt} in ${e.delay} ms`) }),
+ * ]);
+ * ```
+ */
+export function retry(options: RetryOptions = {}): Handler {
+  const retries = options.retries ?? 2;
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new RangeError(
+      `Cannot create retry(): retries must be an integer ≥ 0, current value is ${retries}`,
+    );
+  }
+  const baseDelay = check("baseDelay", options.baseDelay ?? 300);
+  const maxDelay = check("maxDelay", options.maxDelay ?? 10_000);
+  const maxRetryAfter = check("maxRetryAfter", options.maxRetryAfter ?? 60_000);
+  const methods = new Set((options.methods ?? DEFAULT_METHODS).map((m) => m.toUpperCase()));
+  const statuses = new Set(options.statuses ?? DEFAULT_STATUSES);
+  for (const status of statuses) {
+    if (!Number.isInteger(status) || status < 100 || status > 599) {
+      throw new RangeError(
+        `Cannot create retry(): statuses must be HTTP statuses, current value has ${status}`,
+      );
+    }
+  }
+  const retryNetworkErrors = options.retryNetworkErrors ?? true;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const onRetry = options.onRetry;
+
+  return async function retry(request: Request, next: Next): Promise<Response> {
+    if (retries === 0 || !methods.has(request.method)) return next(request);
+    const signal = request.signal;
+    let current = request;
+    for (let attempt = 1;; attempt++) {
+      const last = attempt > retries;
+      const spare = !last && current.body !== null ? current.clone() : undefined;
+      let delay: number;
+      let event: RetryEvent;
+      try {
+        const response = await next(current);
+        if (last || !statuses.has(response.status) || signal.aborted) return response;
+        const backoff = jitter(attempt);
+        const asked = parseRetryAfter(response.headers.get("retry-after"), now());
+        if (asked !== undefined && asked > maxRetryAfter) return response;
+        delay = asked ?? backoff;
+        event = {
+          attempt,
+          delay,
+          method: request.method,
+          url: safeUrl(request.url),
+          status: response.status,
+        };
+        await response.body?.cancel();
+      } catch (error) {
+        if (last || signal.aborted || !retryNetworkErrors || !isNetworkError(error)) throw error;
+        delay = jitter(attempt);
+        event = { attempt, delay, method: request.method, url: safeUrl(request.url), error };
+      }
+      onRetry?.(event);
+      await wait(delay, signal);
+      current = spare ?? current;
+    }
+  };
+
+  function jitter(attempt: number): number {
+    return Math.floor(random() * Math.min(maxDelay, baseDelay * 2 ** (attempt - 1)));
+  }
+}
+
+function isNetworkError(error: unknown): boolean {
+  if (error instanceof TypeError) return true;
+  return error instanceof Error &&
+    (error.name === "TimeoutError" || error.name === "ConnectionError");
+}
+
+function check(name: string, value: number): number {
+  if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
+    throw new RangeError(
+      `Cannot create retry(): ${name} must be a finite number ≥ 0, current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * Small HTTP helpers shared by the token endpoint client, discovery, revocation and introspection.
+ *
+ * @module
+ */
+
+import { TokenResponseError } from "./errors.ts";
+import { isLoopback } from "./handlers/origins.ts";
+import type { Fetch } from "./pipeline.ts";
+
+/** The largest response body read from an authorization server, in bytes (golang/oauth2 uses 1 MiB). */
+export const MAX_BODY_BYTES = 1 << 20;
+
+/**
+ * Reads a response body as text, up to `max` bytes.
+ *
+ * @param response The response.
+ * @param max The cap in bytes.
+ * @returns The text.
+ * @throws {TokenResponseError} When the body is larger than the cap.
+ */
+export async function readCapped(response: Response, max = MAX_BODY_BYTES): Promise<string> {
+  const length = Number(response.headers.get("content-length"));
+  if (length > max) {
+    await response.body?.cancel();
+    throw new TokenResponseError(
+      `response body is ${length} bytes, more than the ${max}-byte limit`,
+      {
+        status: response.status,
+      },
+    );
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new TokenResponseError(`response body is more than the ${max}-byte limit`, {
+        status: response.status,
+      });
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/**
+ * Checks that a URL given for an authorization server endpoint is `https:` (or loopback `http:`).
+ *
+ * @param url The endpoint.
+ * @param what Its name for the message.
+ * @param allowInsecure Accept any `http:` URL.
+ * @returns The parsed URL.
+ * @throws {TypeError} When the URL is invalid or plain `http:` to a non-loopback host.
+ */
+export function endpointUrl(url: string | URL, what: string, allowInsecure = false): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(
+      `Cannot use ${what}: "${String(url).slice(0, 200)}" is not an absolute URL`,
+    );
+  }
+  if (parsed.protocol === "https:") return parsed;
+  if (parsed.protocol === "http:" && (allowInsecure || isLoopback(parsed.hostname))) return parsed;
+  throw new TypeError(
+    `Cannot use ${what} ${parsed.origin}: only https: (or loopback http:) is allowed; ` +
+      "set allowInsecureHttp: true to permit it",
+  );
+}
+
+/**
+ * The platform fetch, or the one given.
+ *
+ * @param fetch A custom fetch.
+ * @returns A fetch function.
+ */
+export function fetchOf(fetch?: Fetch): Fetch {
+  return fetch ?? ((input, init) => globalThis.fetch(input, init));
+}

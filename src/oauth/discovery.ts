@@ -1,0 +1,159 @@
+/**
+ * Authorization server metadata discovery (RFC 8414, OpenID Connect Discovery 1.0).
+ *
+ * @module
+ */
+
+import { AuthFetchError } from "../errors.ts";
+import { endpointUrl, fetchOf, readCapped } from "../http.ts";
+import type { Fetch } from "../pipeline.ts";
+import { excerpt } from "../redact.ts";
+
+/** Authorization server metadata (RFC 8414 §2); members not listed are kept too. */
+export interface AuthorizationServerMetadata {
+  /** The issuer identifier; equals the issuer asked for. */
+  issuer: string;
+  /** The token endpoint. */
+  token_endpoint?: string;
+  /** The authorization endpoint. */
+  authorization_endpoint?: string;
+  /** RFC 8628 device authorization endpoint. */
+  device_authorization_endpoint?: string;
+  /** RFC 7009 revocation endpoint. */
+  revocation_endpoint?: string;
+  /** RFC 7662 introspection endpoint. */
+  introspection_endpoint?: string;
+  /** The JWKS document URL. */
+  jwks_uri?: string;
+  /** OIDC UserInfo endpoint. */
+  userinfo_endpoint?: string;
+  /** Supported scopes. */
+  scopes_supported?: string[];
+  /** Supported token endpoint client authentication methods. */
+  token_endpoint_auth_methods_supported?: string[];
+  /** Supported PKCE methods. */
+  code_challenge_methods_supported?: string[];
+  /** RFC 9207: the server sends `iss` in authorization responses. */
+  authorization_response_iss_parameter_supported?: boolean;
+  /** RFC 9449: DPoP algorithms supported. */
+  dpop_signing_alg_values_supported?: string[];
+  /** Other members. */
+  [member: string]: unknown;
+}
+
+/** Options of {@linkcode discover}. */
+export interface DiscoverOptions {
+  /** The fetch to use. @default globalThis.fetch */
+  fetch?: Fetch;
+  /** Allow a plain `http:` issuer that is not loopback. @default false */
+  allowInsecureHttp?: boolean;
+  /** Aborts the request. @default undefined */
+  signal?: AbortSignal;
+  /** Fetch again even when cached. @default false */
+  reload?: boolean;
+}
+
+const cache = new Map<string, Promise<AuthorizationServerMetadata>>();
+
+/**
+ * Fetches and checks an issuer's metadata: RFC 8414 (`/.well-known/oauth-authorization-server`, path
+ * inserted after the host) first, then OpenID Connect (`/.well-known/openid-configuration` appended).
+ * The document's `issuer` must equal the issuer asked for. Results are cached per issuer for the life of
+ * the process; a failure is not cached.
+ *
+ * @param issuer The issuer identifier.
+ * @param options Fetch, cache and transport options.
+ * @returns The metadata.
+ * @throws {AuthFetchError} With code `discovery_error` when no document is found or it does not match.
+ * @example
+ * ```ts
+ * import { discover } from "@authfetch/authfetch";
+ * // const metadata = await discover("https://accounts.example.com");
+ * // console.log(metadata.token_endpoint);
+ * ```
+ */
+export function discover(
+  issuer: string | URL,
+  options: DiscoverOptions = {},
+): Promise<AuthorizationServerMetadata> {
+  const url = endpointUrl(issuer, "issuer", options.allowInsecureHttp);
+  const id = String(issuer);
+  const cached = cache.get(id);
+  if (cached && !options.reload) return cached;
+  const pending = load(id, url, options);
+  cache.set(id, pending);
+  pending.catch(() => {
+    if (cache.get(id) === pending) cache.delete(id);
+  });
+  return pending;
+}
+
+async function load(
+  issuer: string,
+  url: URL,
+  options: DiscoverOptions,
+): Promise<AuthorizationServerMetadata> {
+  const fetch = fetchOf(options.fetch);
+  const path = url.pathname === "/" ? "" : url.pathname.replace(/\/$/, "");
+  const candidates = [
+    `${url.origin}/.well-known/oauth-authorization-server${path}`,
+    `${url.origin}${path}/.well-known/openid-configuration`,
+  ];
+  const problems: string[] = [];
+  for (const candidate of candidates) {
+    let response: Response;
+    try {
+      response = await fetch(candidate, {
+        headers: { accept: "application/json" },
+        redirect: "manual",
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      problems.push(`${candidate}: ${(error as Error).message}`);
+      continue;
+    }
+    const text = await readCapped(response);
+    if (!response.ok) {
+      problems.push(`${candidate}: HTTP ${response.status}`);
+      continue;
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch {
+      problems.push(`${candidate}: not JSON (${excerpt(text, 60)})`);
+      continue;
+    }
+    if (document === null || typeof document !== "object" || Array.isArray(document)) {
+      problems.push(`${candidate}: not a JSON object`);
+      continue;
+    }
+    const metadata = document as AuthorizationServerMetadata;
+    if (metadata.issuer !== issuer) {
+      throw new AuthFetchError(
+        "discovery_error",
+        `Discovery document at ${candidate} names issuer "${
+          String(metadata.issuer).slice(0, 200)
+        }", ` +
+          `not "${issuer}"; refusing it (RFC 8414 §3.3)`,
+      );
+    }
+    for (const key of Object.keys(metadata)) {
+      if (key.endsWith("_endpoint") || key === "jwks_uri") {
+        const value = metadata[key];
+        if (value !== undefined && typeof value !== "string") {
+          throw new AuthFetchError(
+            "discovery_error",
+            `Discovery document at ${candidate} has a ${key} that is not a string`,
+          );
+        }
+      }
+    }
+    return metadata;
+  }
+  throw new AuthFetchError(
+    "discovery_error",
+    `No authorization server metadata for ${issuer}: ${problems.join("; ")}`,
+  );
+}

@@ -1,0 +1,340 @@
+/**
+ * {@linkcode tokenSource}: caching, proactive refresh, single-flight refresh inside a process and, with
+ * a store that has a lease, across processes.
+ *
+ * @module
+ */
+
+import { AuthFetchError, OAuthError } from "../errors.ts";
+import { refreshAt, type Token } from "./token.ts";
+import type { TokenStore } from "./store.ts";
+
+/** Options of {@linkcode TokenSource.getToken}. */
+export interface GetTokenOptions {
+  /** Stops the caller's wait (not a refresh other callers share). @default undefined */
+  signal?: AbortSignal;
+  /**
+   * An access token a server refused. The source returns a different one, refreshing once however many
+   * callers report the same rejected token. @default undefined
+   */
+  rejected?: string;
+}
+
+/** Something that hands out access tokens. */
+export interface TokenSource {
+  /**
+   * A valid token: the cached one, or a new one when there is none, it expired, or it was rejected.
+   *
+   * @param options The caller's signal and a rejected token.
+   */
+  getToken(options?: GetTokenOptions): Promise<Token>;
+}
+
+/** Options given to a grant's `token` and `refresh`. */
+export interface GrantRequestOptions {
+  /** Aborts the token request. @default undefined */
+  signal?: AbortSignal;
+}
+
+/** Obtains (and possibly refreshes) tokens: one per OAuth grant type. */
+export interface Grant {
+  /** Obtains a token from scratch (the initial grant). */
+  token(options?: GrantRequestOptions): Promise<Token>;
+  /** Obtains a new token from `token`'s refresh token. */
+  refresh?(token: Token, options?: GrantRequestOptions): Promise<Token>;
+  /**
+   * `true` when `token()` needs a person (device flow, authorization code): a refresh token rejected
+   * with `invalid_grant` then throws instead of silently starting a login.
+   */
+  readonly interactive?: boolean;
+  /** A store key that names this grant's identity (endpoint, client, scope), used by default. */
+  readonly key?: string;
+}
+
+/** Options of {@linkcode tokenSource}. */
+export interface TokenSourceOptions {
+  /** Where tokens are kept; with a lease, processes sharing it refresh once between them. @default undefined (memory of this source only) */
+  store?: TokenStore;
+  /** The key in the store. @default the grant's `key`, else `"default"` */
+  key?: string;
+  /** Refresh this long before expiry, in ms; at most half the token's lifetime. @default 60000 */
+  refreshBefore?: number;
+  /** The clock, epoch ms. @default Date.now */
+  now?: () => number;
+  /** Called with every token this source obtains (new or rotated), after it is stored. @default undefined */
+  onTokenChange?: (token: Token) => void | Promise<void>;
+  /** Called when a background (proactive) refresh fails; callers keep the still-valid token. @default undefined */
+  onRefreshError?: (error: unknown) => void;
+  /** How long a store lease lasts, ms: a crashed holder blocks others at most this long. @default 15000 */
+  leaseTtl?: number;
+  /** How long a caller waits for another process's refresh before giving up, ms. @default 60000 */
+  leaseWait?: number;
+  /** After a failed background refresh, wait this long before trying again in the background, ms. @default 5000 */
+  backgroundRetryDelay?: number;
+}
+
+/** A {@linkcode TokenSource} that owns its cache. */
+export interface ManagedTokenSource extends TokenSource {
+  /** Forgets the cached token and deletes it from the store. */
+  clear(): Promise<void>;
+}
+
+/**
+ * Wraps a grant in a caching token source.
+ *
+ * - A cached, unexpired token is returned at once (no store access, no I/O).
+ * - From `refreshBefore` ahead of expiry (at most half the token's lifetime), callers keep getting the
+ *   still-valid token while one background refresh runs; only an expired token makes callers wait. No
+ *   timer is ever started: refreshes are started by calls, so nothing keeps a process alive.
+ * - Any number of concurrent callers cause one token request (single-flight); with a store that has a
+ *   lease, any number of processes do.
+ * - `getToken({ rejected })` returns a token other than the rejected one, refreshing once for all
+ *   callers that report the same token.
+ * - A refresh that fails with `invalid_grant` drops the stored token and runs the grant's initial flow,
+ *   unless that needs a person (`grant.interactive`), in which case it throws an {@linkcode OAuthError}.
+ * - A refresh response without a new refresh token keeps the old one.
+ *
+ * @param grant Where tokens come from.
+ * @param options Store, key, refresh timing and hooks.
+ * @returns The token source.
+ * @throws {RangeError} When a timing option is negative or not a number.
+ * @example
+ * ```ts
+ * import { clientCredentials, tokenSource } from "@authfetch/authfetch";
+ * const tokens = tokenSource(clientCredentials({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "my-service",
+ *   clientSecret: "s3cret",
+ * }), { refreshBefore: 30_000 });
+ * // const { accessToken } = await tokens.getToken();
+ * ```
+ */
+export function tokenSource(grant: Grant, options: TokenSourceOptions = {}): ManagedTokenSource {
+  return new CachingTokenSource(grant, options);
+}
+
+class CachingTokenSource implements ManagedTokenSource {
+  #grant: Grant;
+  #store?: TokenStore;
+  #key: string;
+  #refreshBefore: number;
+  #now: () => number;
+  #onTokenChange?: (token: Token) => void | Promise<void>;
+  #onRefreshError?: (error: unknown) => void;
+  #leaseTtl: number;
+  #leaseWait: number;
+  #backgroundRetryDelay: number;
+  #token?: Token;
+  #refreshAt?: number;
+  #inflight?: Promise<Token>;
+  #inflightStale?: string;
+  #backgroundBlockedUntil = 0;
+  #generation = 0;
+
+  constructor(grant: Grant, options: TokenSourceOptions) {
+    this.#grant = grant;
+    this.#store = options.store;
+    this.#key = options.key ?? grant.key ?? "default";
+    this.#refreshBefore = nonNegative("refreshBefore", options.refreshBefore ?? 60_000);
+    this.#now = options.now ?? Date.now;
+    this.#onTokenChange = options.onTokenChange;
+    this.#onRefreshError = options.onRefreshError;
+    this.#leaseTtl = nonNegative("leaseTtl", options.leaseTtl ?? 15_000);
+    this.#leaseWait = nonNegative("leaseWait", options.leaseWait ?? 60_000);
+    this.#backgroundRetryDelay = nonNegative(
+      "backgroundRetryDelay",
+      options.backgroundRetryDelay ?? 5_000,
+    );
+  }
+
+  getToken(options: GetTokenOptions = {}): Promise<Token> {
+    const token = this.#token;
+    if (token !== undefined && token.accessToken !== options.rejected) {
+      const expiresAt = token.expiresAt;
+      if (expiresAt === undefined) return Promise.resolve(token);
+      const now = this.#now();
+      if (now < expiresAt) {
+        if (
+          now >= this.#refreshAt! && this.#inflight === undefined &&
+          now >= this.#backgroundBlockedUntil
+        ) {
+          this.#refreshInBackground(token);
+        }
+        return Promise.resolve(token);
+      }
+    }
+    return this.#renew(options.rejected ?? token?.accessToken, options.signal);
+  }
+
+  async clear(): Promise<void> {
+    this.#generation++;
+    this.#set(undefined);
+    await this.#store?.delete(this.#key);
+  }
+
+  #set(token: Token | undefined): void {
+    this.#token = token;
+    this.#refreshAt = token === undefined ? undefined : refreshAt(token, this.#refreshBefore);
+  }
+
+  #refreshInBackground(token: Token): void {
+    this.#shared(token.accessToken).catch((error) => {
+      this.#backgroundBlockedUntil = this.#now() + this.#backgroundRetryDelay;
+      this.#onRefreshError?.(error);
+    });
+  }
+
+  async #renew(stale: string | undefined, signal?: AbortSignal): Promise<Token> {
+    signal?.throwIfAborted();
+    let token = await abortable(this.#shared(stale), signal);
+    // The shared refresh may have been started for another reason and returned the rejected token
+    // (adopted from a store, say): ask once more, now for this rejection.
+    if (stale !== undefined && token.accessToken === stale) {
+      token = await abortable(this.#shared(stale), signal);
+    }
+    return token;
+  }
+
+  #shared(stale: string | undefined): Promise<Token> {
+    if (this.#inflight !== undefined && (this.#inflightStale === stale || stale === undefined)) {
+      return this.#inflight;
+    }
+    if (this.#inflight !== undefined) {
+      // A refresh is under way for another token; a caller that reports the token it produces waits for it,
+      // then refreshes again if still needed.
+      const current = this.#inflight;
+      return current.then(
+        (token) => token.accessToken === stale ? this.#shared(stale) : token,
+        () => this.#shared(stale),
+      );
+    }
+    const generation = this.#generation;
+    const inflight = this.#obtain(stale).then((token) => {
+      if (generation === this.#generation) this.#set(token);
+      return token;
+    }).finally(() => {
+      if (this.#inflight === inflight) {
+        this.#inflight = undefined;
+        this.#inflightStale = undefined;
+      }
+    });
+    this.#inflight = inflight;
+    this.#inflightStale = stale;
+    return inflight;
+  }
+
+  /** A token `stale` is not, that is unexpired and not yet due for refresh. */
+  #usable(token: Token | undefined, stale: string | undefined): token is Token {
+    if (token === undefined || token.accessToken === stale) return false;
+    const at = refreshAt(token, this.#refreshBefore);
+    return at === undefined || this.#now() < at;
+  }
+
+  async #obtain(stale: string | undefined): Promise<Token> {
+    const store = this.#store;
+    if (store === undefined) return await this.#announce(await this.#fromGrant(this.#token));
+    const stored = await store.get(this.#key);
+    if (this.#usable(stored, stale)) return stored;
+    if (store.acquire === undefined) {
+      const token = await this.#fromGrant(newest(this.#token, stored));
+      await store.set(this.#key, token);
+      return await this.#announce(token);
+    }
+    const deadline = this.#now() + this.#leaseWait;
+    let pause = 10;
+    for (;;) {
+      const lease = await store.acquire(this.#key, this.#leaseTtl);
+      if (lease !== undefined) {
+        try {
+          // Double-check: the previous holder may have stored a fresh token just now.
+          const latest = await store.get(this.#key);
+          if (this.#usable(latest, stale)) return latest;
+          const token = await this.#fromGrant(newest(this.#token, latest));
+          await store.set(this.#key, token);
+          return await this.#announce(token);
+        } finally {
+          await lease.release().catch(() => {});
+        }
+      }
+      if (this.#now() >= deadline) {
+        throw new AuthFetchError(
+          "lease_timeout",
+          `Waited ${this.#leaseWait} ms for another process to refresh the token under key "${this.#key}"; ` +
+            "it neither stored a token nor released its lease",
+        );
+      }
+      await sleep(pause);
+      pause = Math.min(pause * 2, 250);
+      const latest = await store.get(this.#key);
+      if (this.#usable(latest, stale)) return latest;
+    }
+  }
+
+  async #fromGrant(current: Token | undefined): Promise<Token> {
+    const grant = this.#grant;
+    if (current?.refreshToken !== undefined && grant.refresh !== undefined) {
+      try {
+        const token = await grant.refresh(current);
+        if (token.refreshToken === undefined) token.refreshToken = current.refreshToken;
+        return token;
+      } catch (error) {
+        if (!(error instanceof OAuthError) || error.error !== "invalid_grant") throw error;
+        this.#set(undefined);
+        await this.#store?.delete(this.#key);
+        if (grant.interactive) {
+          throw new OAuthError({
+            error: error.error,
+            errorDescription: error.errorDescription ??
+              "the refresh token was rejected; log in again",
+            errorUri: error.errorUri,
+            status: error.status,
+            context: "token refresh",
+            cause: error,
+          });
+        }
+      }
+    }
+    return await grant.token();
+  }
+
+  async #announce(token: Token): Promise<Token> {
+    await this.#onTokenChange?.(token);
+    return token;
+  }
+}
+
+function newest(a: Token | undefined, b: Token | undefined): Token | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return (b.issuedAt ?? 0) > (a.issuedAt ?? 0) ? b : a;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (typeof value !== "number" || !(value >= 0)) {
+    throw new RangeError(
+      `Cannot create token source: ${name} must be a number ≥ 0, current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Waits for `promise` unless `signal` fires first; the promise itself goes on (others may share it).
+ *
+ * @param promise What to wait for.
+ * @param signal The caller's signal.
+ * @returns The promise's result.
+ */
+export function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * The {@linkcode TokenStore} contract and the in-process {@linkcode MemoryStore}.
+ *
+ * @module
+ */
+
+import type { Token } from "./token.ts";
+
+/** A held lease on a key: while held, only its holder refreshes the key's token. */
+export interface Lease {
+  /** Gives the lease up early; a no-op if it already expired or was taken over. */
+  release(): Promise<void>;
+}
+
+/**
+ * Where tokens are kept between calls and, for shared stores, between processes.
+ *
+ * A store with `acquire` supports cross-process single-flight: {@linkcode tokenSource} takes the lease
+ * before asking the grant for a token, and other processes wait for the stored result instead.
+ */
+export interface TokenStore {
+  /** The stored token for `key`, or `undefined`. Corrupt data throws a clear error, never a wrong token. */
+  get(key: string): Promise<Token | undefined>;
+  /** Stores `token` under `key`. */
+  set(key: string, token: Token): Promise<void>;
+  /** Deletes the token under `key`; a no-op when there is none. */
+  delete(key: string): Promise<void>;
+  /**
+   * Tries to take the lease on `key` for `ttlMs`. Resolves to the lease, or `undefined` when another
+   * holder has it. A lease not released expires by itself after `ttlMs`, so a crashed holder never
+   * blocks the others for longer.
+   */
+  acquire?(key: string, ttlMs: number): Promise<Lease | undefined>;
+}
+
+/** Options of {@linkcode MemoryStore}. */
+export interface MemoryStoreOptions {
+  /** The clock, epoch ms, for lease expiry. @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * A store in this process's memory. Several token sources sharing one `MemoryStore` share one token,
+ * and its lease makes them refresh once between them.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from "@authfetch/authfetch";
+ * const store = new MemoryStore();
+ * await store.set("k", { accessToken: "a", tokenType: "Bearer" });
+ * console.log((await store.get("k"))?.accessToken); // "a"
+ * ```
+ */
+export class MemoryStore implements TokenStore {
+  #tokens = new Map<string, Token>();
+  #leases = new Map<string, { id: object; until: number }>();
+  #now: () => number;
+
+  /**
+   * Creates an empty store.
+   *
+   * @param options The clock.
+   */
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Reads a token.
+   *
+   * @param key The key.
+   * @returns A copy of the stored token.
+   */
+  get(key: string): Promise<Token | undefined> {
+    const token = this.#tokens.get(key);
+    return Promise.resolve(token === undefined ? undefined : structuredClone(token));
+  }
+
+  /**
+   * Stores a token.
+   *
+   * @param key The key.
+   * @param token The token; a copy is kept.
+   */
+  set(key: string, token: Token): Promise<void> {
+    this.#tokens.set(key, structuredClone(token));
+    return Promise.resolve();
+  }
+
+  /**
+   * Deletes a token.
+   *
+   * @param key The key.
+   */
+  delete(key: string): Promise<void> {
+    this.#tokens.delete(key);
+    return Promise.resolve();
+  }
+
+  /**
+   * Takes the lease on a key unless another holder has it.
+   *
+   * @param key The key.
+   * @param ttlMs How long the lease lasts unless released.
+   * @returns The lease, or `undefined` when it is held.
+   */
+  acquire(key: string, ttlMs: number): Promise<Lease | undefined> {
+    const now = this.#now();
+    const held = this.#leases.get(key);
+    if (held && held.until > now) return Promise.resolve(undefined);
+    const id = {};
+    this.#leases.set(key, { id, until: now + ttlMs });
+    return Promise.resolve({
+      release: () => {
+        if (this.#leases.get(key)?.id === id) this.#leases.delete(key);
+        return Promise.resolve();
+      },
+    });
+  }
+}

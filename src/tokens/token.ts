@@ -1,0 +1,221 @@
+/**
+ * The {@linkcode Token} type, parsing of token endpoint responses and expiry arithmetic.
+ *
+ * @module
+ */
+
+import { decodeJwt } from "jose";
+import { OAuthError, TokenResponseError } from "../errors.ts";
+import { excerpt } from "../redact.ts";
+
+/** An access token with what came with it. */
+export interface Token {
+  /** The access token. */
+  accessToken: string;
+  /** The token type as the server wrote it: `"Bearer"`, `"DPoP"`, … */
+  tokenType: string;
+  /** Expiry, epoch milliseconds: from `expires_in`, else the JWT `exp` claim; absent when unknown. */
+  expiresAt?: number;
+  /** When the token was obtained (or the JWT `iat`), epoch ms; its lifetime is measured from here. */
+  issuedAt?: number;
+  /** The refresh token, if any. */
+  refreshToken?: string;
+  /** The granted scope, if the server said. */
+  scope?: string;
+  /** The OpenID Connect ID token, if any. */
+  idToken?: string;
+  /** RFC 8693 `issued_token_type`, for token exchange. */
+  issuedTokenType?: string;
+  /** The whole token response. */
+  raw?: Record<string, unknown>;
+}
+
+/** Options of {@linkcode tokenFromResponse}. */
+export interface TokenFromResponseOptions {
+  /** The clock, epoch ms. @default Date.now */
+  now?: () => number;
+  /** Names used in messages. @default "token response" */
+  context?: string;
+}
+
+/**
+ * Builds a {@linkcode Token} from a parsed token endpoint response (RFC 6749 §5.1), checking types.
+ * An `error` member makes it an {@linkcode OAuthError} even with status 200.
+ *
+ * @param body The parsed JSON (or form) body.
+ * @param options The clock.
+ * @returns The token.
+ * @throws {OAuthError} When the body carries an `error`.
+ * @throws {TokenResponseError} When `access_token` is missing or a member has the wrong type.
+ * @example
+ * ```ts
+ * import { tokenFromResponse } from "@authfetch/authfetch";
+ * const token = tokenFromResponse({ access_token: "abc", token_type: "bearer", expires_in: 3600 });
+ * console.log(token.tokenType, token.expiresAt! > Date.now()); // "bearer" true
+ * ```
+ */
+export function tokenFromResponse(body: unknown, options: TokenFromResponseOptions = {}): Token {
+  const context = options.context ?? "token response";
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new TokenResponseError(
+      `${context} is not a JSON object: ${excerpt(JSON.stringify(body) ?? "")}`,
+    );
+  }
+  const raw = body as Record<string, unknown>;
+  throwIfOAuthError(raw, undefined, context);
+  const accessToken = raw.access_token;
+  if (typeof accessToken !== "string" || accessToken === "") {
+    throw new TokenResponseError(
+      `${context} has no access_token string (got ${describe(accessToken)}): ${
+        excerpt(JSON.stringify(raw))
+      }`,
+    );
+  }
+  const tokenType = raw.token_type === undefined ? "Bearer" : raw.token_type;
+  if (typeof tokenType !== "string" || tokenType === "") {
+    throw new TokenResponseError(
+      `${context} has a token_type that is not a string (got ${describe(tokenType)})`,
+    );
+  }
+  const now = (options.now ?? Date.now)();
+  const token: Token = { accessToken, tokenType, issuedAt: now, raw };
+  const expiresIn = parseExpiresIn(raw.expires_in, context);
+  if (expiresIn !== undefined) token.expiresAt = now + expiresIn * 1000;
+  else {
+    const claims = jwtTimes(accessToken);
+    if (claims.exp !== undefined) {
+      token.expiresAt = claims.exp;
+      if (claims.iat !== undefined && claims.iat <= now) token.issuedAt = claims.iat;
+    }
+  }
+  for (const [key, field] of OPTIONAL_STRINGS) {
+    const value = raw[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string") {
+      throw new TokenResponseError(
+        `${context} has a ${key} that is not a string (got ${describe(value)})`,
+      );
+    }
+    if (value !== "") token[field] = value;
+  }
+  return token;
+}
+
+const OPTIONAL_STRINGS: ReadonlyArray<
+  [string, "refreshToken" | "scope" | "idToken" | "issuedTokenType"]
+> = [
+  ["refresh_token", "refreshToken"],
+  ["scope", "scope"],
+  ["id_token", "idToken"],
+  ["issued_token_type", "issuedTokenType"],
+];
+
+function parseExpiresIn(value: unknown, context: string): number | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const n = typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
+    throw new TokenResponseError(
+      `${context} has an expires_in that is not a non-negative number (got ${describe(value)})`,
+    );
+  }
+  return n;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
+}
+
+/**
+ * Throws an {@linkcode OAuthError} when a parsed response carries an RFC 6749 §5.2 `error`.
+ *
+ * @param body The parsed body.
+ * @param status The HTTP status.
+ * @param context What was being done, for the message.
+ * @throws {OAuthError} When `body.error` is a non-empty string.
+ */
+export function throwIfOAuthError(
+  body: Record<string, unknown>,
+  status: number | undefined,
+  context: string,
+): void {
+  const error = body.error;
+  if (typeof error !== "string" || error === "") return;
+  throw new OAuthError({
+    error,
+    errorDescription: typeof body.error_description === "string"
+      ? body.error_description
+      : undefined,
+    errorUri: typeof body.error_uri === "string" ? body.error_uri : undefined,
+    status,
+    context,
+  });
+}
+
+/**
+ * Reads `exp` and `iat` (as epoch ms) from a JWT without verifying it; empty for anything that is not
+ * a JWT.
+ *
+ * @param jwt A string that may be a compact JWT.
+ * @returns The times found.
+ * @example
+ * ```ts
+ * import { jwtTimes } from "@authfetch/authfetch";
+ * console.log(jwtTimes("not-a-jwt")); // {}
+ * ```
+ */
+export function jwtTimes(jwt: string): { exp?: number; iat?: number } {
+  if (jwt.split(".").length !== 3) return {};
+  try {
+    const claims = decodeJwt(jwt);
+    const out: { exp?: number; iat?: number } = {};
+    if (typeof claims.exp === "number" && Number.isFinite(claims.exp)) out.exp = claims.exp * 1000;
+    if (typeof claims.iat === "number" && Number.isFinite(claims.iat)) out.iat = claims.iat * 1000;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * When a token should be refreshed ahead of expiry: `refreshBefore` before `expiresAt`, but never more
+ * than half the token's lifetime (measured from `issuedAt`) ahead, so a short-lived token is not
+ * considered stale as soon as it arrives.
+ *
+ * @param token The token.
+ * @param refreshBefore The wanted lead time, ms.
+ * @returns Epoch ms at which to refresh, or `undefined` when the expiry is unknown.
+ * @example
+ * ```ts
+ * import { refreshAt } from "@authfetch/authfetch";
+ * // a 60 s token with the default 60 s lead is refreshed after 30 s
+ * console.log(refreshAt({ accessToken: "a", tokenType: "Bearer", issuedAt: 0, expiresAt: 60_000 }, 60_000)); // 30000
+ * ```
+ */
+export function refreshAt(token: Token, refreshBefore: number): number | undefined {
+  if (token.expiresAt === undefined) return undefined;
+  const lifetime = token.issuedAt === undefined
+    ? Infinity
+    : Math.max(0, token.expiresAt - token.issuedAt);
+  return token.expiresAt - Math.min(refreshBefore, lifetime / 2);
+}
+
+/**
+ * The value for an `Authorization` header: `Bearer <token>` (any case of `bearer` is normalised, as
+ * RFC 6750 servers expect), or `<tokenType> <token>` for other types such as `DPoP`.
+ *
+ * @param token The token.
+ * @returns The header value.
+ * @example
+ * ```ts
+ * import { authorizationHeader } from "@authfetch/authfetch";
+ * console.log(authorizationHeader({ accessToken: "abc", tokenType: "bearer" })); // "Bearer abc"
+ * ```
+ */
+export function authorizationHeader(token: Pick<Token, "accessToken" | "tokenType">): string {
+  const type = token.tokenType.toLowerCase();
+  const scheme = type === "bearer" ? "Bearer" : type === "dpop" ? "DPoP" : token.tokenType;
+  return `${scheme} ${token.accessToken}`;
+}
