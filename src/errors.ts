@@ -84,6 +84,8 @@ export interface OAuthErrorInit {
   context?: string;
   /** The underlying error, if any. */
   cause?: unknown;
+  /** The other members of the error response, such as `interval` with `slow_down`. */
+  body?: Record<string, unknown>;
 }
 
 const HINTS: Record<string, string> = {
@@ -118,6 +120,8 @@ export class OAuthError extends AuthFetchError {
   readonly errorDescription?: string;
   /** The server's `error_uri`. */
   readonly errorUri?: string;
+  /** The whole error response body, when there was one (never part of the message or `toJSON`). */
+  readonly body?: Record<string, unknown>;
 
   /**
    * Creates the error from the server's fields.
@@ -137,6 +141,7 @@ export class OAuthError extends AuthFetchError {
     this.error = init.error;
     if (init.errorDescription !== undefined) this.errorDescription = init.errorDescription;
     if (init.errorUri !== undefined) this.errorUri = init.errorUri;
+    if (init.body !== undefined) this.body = init.body;
   }
 
   /**
@@ -198,5 +203,50 @@ export class TimeoutError extends AuthFetchError {
   constructor(message: string, options: AuthFetchErrorOptions = {}) {
     super("timeout", message, options);
     this.name = "TimeoutError";
+  }
+}
+
+/**
+ * An authorization response that does not belong to the login that is being finished: a forged,
+ * expired, mismatched or other client's `state`, or (RFC 9207) an `iss` naming another issuer.
+ *
+ * @example
+ * ```ts
+ * import { StateError } from "@authfetch/authfetch";
+ * console.log(new StateError("state has expired").code); // "state_error"
+ * ```
+ */
+export class StateError extends AuthFetchError {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong with the state.
+   * @param options The cause.
+   */
+  constructor(message: string, options: AuthFetchErrorOptions = {}) {
+    super("state_error", message, options);
+    this.name = "StateError";
+  }
+}
+
+/**
+ * An OpenID Connect ID token failed validation: signature, `iss`, `aud`, `azp`, `exp`, `iat` or `nonce`.
+ *
+ * @example
+ * ```ts
+ * import { IdTokenError } from "@authfetch/authfetch";
+ * console.log(new IdTokenError("nonce mismatch").code); // "id_token_error"
+ * ```
+ */
+export class IdTokenError extends AuthFetchError {
+  /**
+   * Creates the error.
+   *
+   * @param message What failed.
+   * @param options The cause.
+   */
+  constructor(message: string, options: AuthFetchErrorOptions = {}) {
+    super("id_token_error", message, options);
+    this.name = "IdTokenError";
   }
 }

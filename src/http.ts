@@ -17,7 +17,7 @@ export const MAX_BODY_BYTES = 1 << 20;
  * @param response The response.
  * @param max The cap in bytes.
  * @returns The text.
- * @throws {TokenResponseError} When the body is larger than the cap.
+ * @throws {TokenResponseError} When the body is larger than the cap, or the connection fails mid-body.
  */
 export async function readCapped(response: Response, max = MAX_BODY_BYTES): Promise<string> {
   const length = Number(response.headers.get("content-length"));
@@ -35,7 +35,18 @@ export async function readCapped(response: Response, max = MAX_BODY_BYTES): Prom
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      // A caller's abort stays an abort; a connection closed mid-body is the server's failure.
+      if (error instanceof DOMException && error.name === "AbortError") throw error;
+      throw new TokenResponseError(
+        `reading the response body failed (HTTP ${response.status}): ${(error as Error)?.message}`,
+        { status: response.status, cause: error },
+      );
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > max) {

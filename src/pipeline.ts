@@ -55,6 +55,44 @@ export function compose(handlers: readonly Handler[], last: Next): Next {
 }
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
+const FIRST_ORIGIN = new WeakMap<Request, string>();
+
+/**
+ * For a request made by following a redirect, the origin of the request the caller made; `undefined`
+ * for the caller's own request. Credential handlers use it to never send a credential across a
+ * redirect to another origin.
+ *
+ * @param request A request in the pipeline.
+ * @returns The caller's original origin, for redirect hops.
+ * @example
+ * ```ts
+ * import { redirectedFrom } from "@authfetch/authfetch";
+ * console.log(redirectedFrom(new Request("https://example.com/"))); // undefined
+ * ```
+ */
+export function redirectedFrom(request: Request): string | undefined {
+  return FIRST_ORIGIN.get(request);
+}
+
+/**
+ * Makes `copy` (a clone or rebuild of `request`) carry what the pipeline knows about `request`: handlers
+ * that clone a request for a replay call it so the redirect origin is not lost.
+ *
+ * @param request The request copied.
+ * @param copy Its copy.
+ * @returns `copy`.
+ * @example
+ * ```ts
+ * import { derive } from "@authfetch/authfetch";
+ * const request = new Request("https://example.com/", { method: "POST", body: "x" });
+ * const spare = derive(request, request.clone());
+ * ```
+ */
+export function derive(request: Request, copy: Request): Request {
+  const origin = FIRST_ORIGIN.get(request);
+  if (origin !== undefined) FIRST_ORIGIN.set(copy, origin);
+  return copy;
+}
 const CROSS_ORIGIN_HEADERS = ["authorization", "proxy-authorization", "cookie", "dpop"];
 
 /**
@@ -62,8 +100,9 @@ const CROSS_ORIGIN_HEADERS = ["authorization", "proxy-authorization", "cookie", 
  * `handlers`, first outermost.
  *
  * Redirects are followed by the pipeline itself, not by the platform: each hop runs through every handler
- * again, so `auth()` decides anew whether the new origin may see the token, and credentials headers
- * (`Authorization`, `Cookie`, `DPoP`) are dropped on a hop to another origin, on every runtime. With
+ * again, credentials headers (`Authorization`, `Cookie`, `DPoP`) are dropped on a hop to another origin,
+ * and `auth()` never attaches a token to a hop whose origin differs from the caller's request
+ * ({@linkcode redirectedFrom}), on every runtime. With
  * `redirect: "manual"` the 3xx response is returned; with `"error"` a redirect rejects with `TypeError`.
  *
  * @param handlers The handlers, outermost first: `createFetch([retry(), auth(tokens)])`.
@@ -117,7 +156,9 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
         );
       }
       await response.body?.cancel();
+      const first = FIRST_ORIGIN.get(request) ?? new URL(request.url).origin;
       request = nextHop(replay ?? request, response.status, new URL(location, request.url));
+      FIRST_ORIGIN.set(request, first);
     }
   };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { OAuthError, TokenResponseError } from "../errors.ts";
+import { AuthFetchError, OAuthError, TokenResponseError } from "../errors.ts";
 import { createFetch, type Fetch, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { type AuthorizationServerMetadata, discover } from "../oauth/discovery.ts";
@@ -13,6 +13,7 @@ import { excerpt } from "../redact.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
 import { type Token, tokenFromResponse } from "../tokens/token.ts";
 import { applyClientAuth, type ClientCredentialsOptions } from "./client_auth.ts";
+import type { DPoPKey } from "../oauth/dpop.ts";
 
 /** Options common to every grant and endpoint call. */
 export interface EndpointOptions extends ClientCredentialsOptions {
@@ -35,6 +36,12 @@ export interface EndpointOptions extends ClientCredentialsOptions {
   allowInsecureHttp?: boolean;
   /** The clock, epoch ms. @default Date.now */
   now?: () => number;
+  /**
+   * A DPoP key (RFC 9449, from `dpopKey()`): token requests carry a proof, a server nonce is retried once,
+   * and tokens are bound to the key's thumbprint (`Token.dpopJkt`, part of the grant's store key).
+   * @default undefined
+   */
+  dpop?: DPoPKey;
 }
 
 /** Options common to grants that request scopes and resources. */
@@ -132,25 +139,35 @@ export async function postForm(
   headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
   const audience = options.assertionAudience ??
     (options.issuer !== undefined ? String(options.issuer) : url.href);
-  await applyClientAuth(options, body, headers, audience, now());
   const fetch = withRetry(options);
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: "POST",
-      headers,
-      body,
-      redirect: "manual",
-      signal: request.signal,
-    });
-  } catch (error) {
-    if (request.signal?.aborted) throw error;
-    throw new TokenResponseError(
-      `${request.context} to ${safeUrl(url)} failed: ${(error as Error)?.message}`,
-      {
-        cause: error,
-      },
-    );
+  const dpop = options.dpop;
+  const send = async (): Promise<Response> => {
+    await applyClientAuth(options, body, headers, audience, now());
+    if (dpop !== undefined) headers.set("dpop", await dpop.proof("POST", url));
+    try {
+      return await fetch(url, {
+        method: "POST",
+        headers,
+        body,
+        redirect: "manual",
+        signal: request.signal,
+      });
+    } catch (error) {
+      if (request.signal?.aborted || error instanceof AuthFetchError) throw error;
+      throw new TokenResponseError(
+        `${request.context} to ${safeUrl(url)} failed: ${(error as Error)?.message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  };
+  let response = await send();
+  // RFC 9449 §8: the server asks for a nonce with use_dpop_nonce; retry once with it and a new assertion.
+  if (dpop !== undefined && await dpop.observe(url, response)) {
+    await response.body?.cancel();
+    response = await send();
+    await dpop.observe(url, response);
   }
   return {
     ...await parseFormResponse(response, request.context, request.allowEmpty),
@@ -237,6 +254,7 @@ export async function parseFormResponse(
       errorUri: typeof body.error_uri === "string" ? body.error_uri : undefined,
       status,
       context,
+      body,
     });
   }
   if (!response.ok) {
@@ -265,7 +283,11 @@ export async function requestToken(
 ): Promise<Token> {
   const url = await resolveEndpoint(options, "token_endpoint", options.tokenUrl);
   const { body } = await postForm(options, url, params, { ...request, context: "token request" });
-  return tokenFromResponse(body, { now: options.now, context: "token response" });
+  const token = tokenFromResponse(body, { now: options.now, context: "token response" });
+  if (options.dpop !== undefined && token.tokenType.toLowerCase() === "dpop") {
+    token.dpopJkt = options.dpop.thumbprint;
+  }
+  return token;
 }
 
 /**
@@ -284,5 +306,6 @@ export function grantKey(kind: string, options: GrantOptions & { subject?: strin
     options.audience ?? "",
   ];
   if (options.subject !== undefined) parts.push(options.subject);
+  if (options.dpop !== undefined) parts.push(`dpop:${options.dpop.thumbprint}`);
   return parts.join("|");
 }

@@ -4,9 +4,11 @@
  * @module
  */
 
-import type { Handler, Next } from "../pipeline.ts";
+import { AuthFetchError } from "../errors.ts";
+import type { DPoPKey } from "../oauth/dpop.ts";
+import { type Handler, type Next, redirectedFrom } from "../pipeline.ts";
 import type { TokenSource } from "../tokens/source.ts";
-import { authorizationHeader } from "../tokens/token.ts";
+import { authorizationHeader, type Token } from "../tokens/token.ts";
 import { originPolicy, type OriginsOption } from "./origins.ts";
 import { sendWithRefresh } from "./refresh_on_401.ts";
 
@@ -24,6 +26,13 @@ export interface AuthOptions {
    * default, so replays by `retry()` always carry the current token. @default false
    */
   keepExisting?: boolean;
+  /**
+   * The DPoP key (from `dpopKey()`) the grant's tokens are bound to: a token of type `DPoP` is sent as
+   * `Authorization: DPoP <token>` with a fresh `DPoP` proof (including `ath`), and a resource server's
+   * `use_dpop_nonce` challenge is retried once with its nonce. A token bound to another key is never sent.
+   * @default undefined
+   */
+  dpop?: DPoPKey;
 }
 
 /**
@@ -54,12 +63,45 @@ export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
   const allowed = originPolicy(options.origins);
   const refresh = options.refreshOn401 ?? true;
   const keepExisting = options.keepExisting ?? false;
+  const dpop = options.dpop;
   return async function auth(request: Request, next: Next): Promise<Response> {
-    if (!allowed(new URL(request.url))) return next(request);
+    const url = new URL(request.url);
+    if (!allowed(url)) return next(request);
+    const first = redirectedFrom(request);
+    if (first !== undefined && first !== url.origin) return next(request);
     if (keepExisting && request.headers.has("authorization")) return next(request);
     const token = await tokens.getToken({ signal: request.signal });
     request.headers.set("authorization", authorizationHeader(token));
+    if (dpop !== undefined || token.dpopJkt !== undefined) {
+      return sendBound(tokens, request, next, token, dpop, refresh);
+    }
     if (!refresh) return next(request);
     return sendWithRefresh(tokens, request, next, token.accessToken);
   };
+}
+
+/** Sends with a DPoP proof for each `Authorization: DPoP` request, the first and a refresh replay. */
+function sendBound(
+  tokens: TokenSource,
+  request: Request,
+  next: Next,
+  token: Token,
+  dpop: DPoPKey | undefined,
+  refresh: boolean,
+): Promise<Response> {
+  if (token.dpopJkt !== undefined && token.dpopJkt !== dpop?.thumbprint) {
+    return Promise.reject(
+      new AuthFetchError(
+        "token_unavailable",
+        dpop === undefined
+          ? "The access token is bound to a DPoP key: pass that key as auth(tokens, { dpop })"
+          : "The access token is bound to another DPoP key than the one given to auth(); it is not sent",
+      ),
+    );
+  }
+  const send: Next = (request) => {
+    const match = /^DPoP\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
+    return match === null ? next(request) : dpop!.send(request, next, match[1]);
+  };
+  return refresh ? sendWithRefresh(tokens, request, send, token.accessToken) : send(request);
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Handler, Next } from "../pipeline.ts";
+import { derive, type Handler, type Next } from "../pipeline.ts";
 import type { TokenSource } from "../tokens/source.ts";
 import { authorizationHeader } from "../tokens/token.ts";
 import { parseWwwAuthenticate } from "./www_authenticate.ts";
@@ -29,7 +29,9 @@ export function isTokenRejection(response: Response): boolean {
     const scheme = challenge.scheme.toLowerCase();
     if (scheme !== "bearer" && scheme !== "dpop") continue;
     const error = challenge.params.error;
-    if (error === "invalid_request" || error === "insufficient_scope") return false;
+    if (
+      error === "invalid_request" || error === "insufficient_scope" || error === "use_dpop_nonce"
+    ) return false;
   }
   return true;
 }
@@ -51,7 +53,7 @@ export async function sendWithRefresh(
   next: Next,
   sentToken: string,
 ): Promise<Response> {
-  const replay = request.body !== null ? request.clone() : request;
+  const replay = request.body !== null ? derive(request, request.clone()) : request;
   const response = await next(request);
   if (response.status !== 401 || !isTokenRejection(response)) return response;
   const fresh = await tokens.getToken({ rejected: sentToken, signal: request.signal });

@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { Handler, Next } from "../pipeline.ts";
-import { safeUrl } from "../pipeline.ts";
+import { derive, type Handler, type Next, safeUrl } from "../pipeline.ts";
 
 /** What {@linkcode RetryOptions.onRetry} is told before each wait. */
 export interface RetryEvent {
@@ -126,7 +125,7 @@ export function retry(options: RetryOptions = {}): Handler {
     let current = request;
     for (let attempt = 1;; attempt++) {
       const last = attempt > retries;
-      const spare = !last && current.body !== null ? current.clone() : undefined;
+      const spare = !last && current.body !== null ? derive(current, current.clone()) : undefined;
       let delay: number;
       let event: RetryEvent;
       try {

@@ -5,8 +5,7 @@
  */
 
 import { TimeoutError } from "../errors.ts";
-import type { Handler, Next } from "../pipeline.ts";
-import { safeUrl } from "../pipeline.ts";
+import { derive, type Handler, type Next, safeUrl } from "../pipeline.ts";
 
 /**
  * A handler that aborts an attempt whose response headers have not arrived within `ms` and rejects with
@@ -42,7 +41,7 @@ export function timeout(ms: number): Handler {
       ms,
     );
     try {
-      return await next(new Request(request, { signal: controller.signal }));
+      return await next(derive(request, new Request(request, { signal: controller.signal })));
     } catch (error) {
       if (controller.signal.aborted && !caller.aborted) throw controller.signal.reason;
       throw error;

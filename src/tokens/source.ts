@@ -249,8 +249,13 @@ class CachingTokenSource implements ManagedTokenSource {
           // Double-check: the previous holder may have stored a fresh token just now.
           const latest = await store.get(this.#key);
           if (this.#usable(latest, stale)) return latest;
-          const token = await this.#fromGrant(newest(this.#token, latest));
-          await store.set(this.#key, token);
+          const token = await this.#fromGrant(newest(this.#token, latest), true);
+          // The write is fenced by the lease: it is refused when this holder outlived its lease and
+          // another process took over or stored a token meanwhile. Prefer that stored token then.
+          if (!(await lease.set(token))) {
+            const winner = await store.get(this.#key);
+            if (this.#usable(winner, stale)) return winner;
+          }
           return await this.#announce(token);
         } finally {
           await lease.release().catch(() => {});
@@ -270,7 +275,15 @@ class CachingTokenSource implements ManagedTokenSource {
     }
   }
 
-  async #fromGrant(current: Token | undefined): Promise<Token> {
+  /**
+   * A token from the grant: a refresh of `current` when it has a refresh token, else the initial flow.
+   *
+   * @param current The newest token known.
+   * @param leased `true` when the caller holds the store's lease and writes through it (the stored
+   *   token is then replaced by a fenced write, not deleted: a delete would raise the key's version).
+   * @param retried `true` once a rejected refresh was retried with the stored refresh token.
+   */
+  async #fromGrant(current: Token | undefined, leased = false, retried = false): Promise<Token> {
     const grant = this.#grant;
     if (current?.refreshToken !== undefined && grant.refresh !== undefined) {
       try {
@@ -279,8 +292,13 @@ class CachingTokenSource implements ManagedTokenSource {
         return token;
       } catch (error) {
         if (!(error instanceof OAuthError) || error.error !== "invalid_grant") throw error;
+        // Another process may have rotated the refresh token meanwhile: try once with the stored one.
+        const stored = retried ? undefined : await this.#store?.get(this.#key);
+        if (stored?.refreshToken !== undefined && stored.refreshToken !== current.refreshToken) {
+          return await this.#fromGrant(stored, leased, true);
+        }
         this.#set(undefined);
-        await this.#store?.delete(this.#key);
+        if (!leased || grant.interactive) await this.#store?.delete(this.#key);
         if (grant.interactive) {
           throw new OAuthError({
             error: error.error,

@@ -8,6 +8,13 @@ import type { Token } from "./token.ts";
 
 /** A held lease on a key: while held, only its holder refreshes the key's token. */
 export interface Lease {
+  /**
+   * Stores `token` under the lease's key, fenced by the lease: refused when another holder has taken
+   * the lease over or anything else wrote the key since the lease was taken (stores keep a version per
+   * key, raised by every write). Resolves to `false` when the write was refused: another
+   * holder or a newer token is then in charge of the key.
+   */
+  set(token: Token): Promise<boolean>;
   /** Gives the lease up early; a no-op if it already expired or was taken over. */
   release(): Promise<void>;
 }
@@ -21,14 +28,15 @@ export interface Lease {
 export interface TokenStore {
   /** The stored token for `key`, or `undefined`. Corrupt data throws a clear error, never a wrong token. */
   get(key: string): Promise<Token | undefined>;
-  /** Stores `token` under `key`. */
+  /** Stores `token` under `key` unconditionally, raising the key's version. */
   set(key: string, token: Token): Promise<void>;
   /** Deletes the token under `key`; a no-op when there is none. */
   delete(key: string): Promise<void>;
   /**
    * Tries to take the lease on `key` for `ttlMs`. Resolves to the lease, or `undefined` when another
    * holder has it. A lease not released expires by itself after `ttlMs`, so a crashed holder never
-   * blocks the others for longer.
+   * blocks the others for longer. The lease remembers the key's version when it was taken, so its
+   * {@linkcode Lease.set} never overwrites a token another writer stored meanwhile.
    */
   acquire?(key: string, ttlMs: number): Promise<Lease | undefined>;
 }
@@ -53,6 +61,7 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore implements TokenStore {
   #tokens = new Map<string, Token>();
+  #versions = new Map<string, number>();
   #leases = new Map<string, { id: object; until: number }>();
   #now: () => number;
 
@@ -84,6 +93,7 @@ export class MemoryStore implements TokenStore {
    */
   set(key: string, token: Token): Promise<void> {
     this.#tokens.set(key, structuredClone(token));
+    this.#versions.set(key, (this.#versions.get(key) ?? 0) + 1);
     return Promise.resolve();
   }
 
@@ -94,6 +104,7 @@ export class MemoryStore implements TokenStore {
    */
   delete(key: string): Promise<void> {
     this.#tokens.delete(key);
+    this.#versions.set(key, (this.#versions.get(key) ?? 0) + 1);
     return Promise.resolve();
   }
 
@@ -109,8 +120,17 @@ export class MemoryStore implements TokenStore {
     const held = this.#leases.get(key);
     if (held && held.until > now) return Promise.resolve(undefined);
     const id = {};
+    const version = this.#versions.get(key) ?? 0;
     this.#leases.set(key, { id, until: now + ttlMs });
     return Promise.resolve({
+      set: (token: Token) => {
+        // Refused when another holder has the lease now or anyone wrote since this lease was taken.
+        const held = this.#leases.get(key);
+        const current = (held === undefined || held.id === id || held.until <= this.#now()) &&
+          (this.#versions.get(key) ?? 0) === version;
+        if (current) this.set(key, token);
+        return Promise.resolve(current);
+      },
       release: () => {
         if (this.#leases.get(key)?.id === id) this.#leases.delete(key);
         return Promise.resolve();

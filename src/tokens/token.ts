@@ -26,6 +26,8 @@ export interface Token {
   idToken?: string;
   /** RFC 8693 `issued_token_type`, for token exchange. */
   issuedTokenType?: string;
+  /** RFC 9449: the JWK thumbprint of the DPoP key the token is bound to; it is sent only with that key. */
+  dpopJkt?: string;
   /** The whole token response. */
   raw?: Record<string, unknown>;
 }
