@@ -35,6 +35,7 @@ export {
 } from "./src/pipeline.ts";
 export { auth, type AuthOptions } from "./src/handlers/auth.ts";
 export { isTokenRejection, refreshOn401 } from "./src/handlers/refresh_on_401.ts";
+export { apiKey, type ApiKeyOptions } from "./src/handlers/api_key.ts";
 export {
   parseRetryAfter,
   retry,
@@ -47,6 +48,7 @@ export { type Challenge, parseWwwAuthenticate } from "./src/handlers/www_authent
 export {
   authorizationHeader,
   jwtTimes,
+  MAX_REFRESH_SHARE,
   refreshAt,
   type Token,
   tokenFromResponse,
@@ -84,16 +86,62 @@ export { password, type PasswordGrantOptions } from "./src/grants/password.ts";
 export { refreshToken, type RefreshTokenGrantOptions } from "./src/grants/refresh_token.ts";
 export { existingToken, type ExistingTokenOptions } from "./src/grants/existing_token.ts";
 export {
+  type JwtAssertionOptions,
+  jwtBearer,
+  type JwtBearerGrantOptions,
+} from "./src/grants/jwt_bearer.ts";
+export {
+  type ExchangedToken,
+  tokenExchange,
+  type TokenExchangeGrantOptions,
+} from "./src/grants/token_exchange.ts";
+export { jsonLogin, type JsonLoginGrant, type JsonLoginOptions } from "./src/grants/json_login.ts";
+export { DPoPKey, dpopKey, type DPoPKeyOptions, type DPoPProofOptions } from "./src/oauth/dpop.ts";
+export {
   type AuthorizationServerMetadata,
   discover,
   type DiscoverOptions,
 } from "./src/oauth/discovery.ts";
 export {
+  authorizationCode,
+  type AuthorizationCodeFlow,
+  type AuthorizationCodeOptions,
+  type AuthorizationCodeToken,
+  type AuthorizationFinishOptions,
+  type AuthorizationRequest,
+  type AuthorizationStartOptions,
+} from "./src/grants/authorization_code.ts";
+export {
+  deviceCode,
+  type DeviceCodeOptions,
+  type DevicePollProgress,
+  type DevicePrompt,
+} from "./src/grants/device_code.ts";
+export { codeChallengeS256, generateCodeVerifier } from "./src/oauth/pkce.ts";
+export {
+  randomState,
+  type SignedStateOptions,
+  signState,
+  type StateKey,
+  type StatePayload,
+  timingSafeEqual,
+  verifyState,
+} from "./src/oauth/state.ts";
+export { type IdTokenValidationOptions, validateIdToken } from "./src/oauth/id_token.ts";
+export { revoke, type RevokeOptions } from "./src/oauth/revoke.ts";
+export {
+  introspect,
+  type IntrospectionResult,
+  type IntrospectOptions,
+} from "./src/oauth/introspect.ts";
+export {
   AuthFetchError,
   type AuthFetchErrorCode,
   type AuthFetchErrorOptions,
+  IdTokenError,
   OAuthError,
   type OAuthErrorInit,
+  StateError,
   TimeoutError,
   TokenResponseError,
 } from "./src/errors.ts";

@@ -8,7 +8,7 @@
  */
 
 const SECRET_KEY =
-  /(authorization|secret|assertion|password|passwd|^code$|code_verifier|(^|_)token$|^access$|^refresh$|cookie|api[_-]?key|^dpop$)/i;
+  /(authorization|secret|assertion|password|passwd|^code$|code_verifier|device_code|(^|_)token$|^access$|^refresh$|cookie|api[_-]?key|^dpop$)/i;
 
 /** The placeholder that replaces a secret value. */
 export const REDACTED = "<redacted>";
@@ -43,7 +43,9 @@ export function isSecretKey(key: string): boolean {
  * ```
  */
 export function redactObject(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== "object") return value;
+  if (value === null || typeof value !== "object") return value;
+  // Deeper than anyone nests on purpose: hide it rather than copy secrets through unchecked.
+  if (depth > 8) return REDACTED;
   if (Array.isArray(value)) return value.map((v) => redactObject(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
@@ -54,7 +56,8 @@ export function redactObject(value: unknown, depth = 0): unknown {
   return out;
 }
 
-const PAIR = /([A-Za-z0-9_\-]+)(\s*[=:]\s*"?)([^\s"&,;<>]+)/g;
+// key=value, key: value, "key": "value" (also truncated or with spaces inside the quotes).
+const PAIR = /([A-Za-z0-9_\-]+)(\\?"?\s*[=:]\s*)(\\"(?:[^"\\]|\\[^"])*(?:\\")?|"(?:[^"\\]|\\.)*"?|[^\s"&,;<>\\]+)/g;
 const BEARER = /\b(Bearer|Basic|DPoP)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 
@@ -76,7 +79,10 @@ export function redactText(text: string): string {
     .replace(JWT, REDACTED)
     .replace(
       PAIR,
-      (m, key: string, sep: string) => isSecretKey(key) ? `${key}${sep}${REDACTED}` : m,
+      (m, key: string, sep: string, value: string) =>
+        isSecretKey(key)
+          ? `${key}${sep}${value.startsWith('"') || value.startsWith('\\"') ? `"${REDACTED}"` : REDACTED}`
+          : m,
     );
 }
 

@@ -272,7 +272,13 @@ export function authorizationCode(options: AuthorizationCodeOptions): Authorizat
   }
 
   async function refresh(refreshToken: string, request: GrantRequestOptions): Promise<Token> {
-    const next: AuthorizationCodeToken = await refreshWith(endpoint, refreshToken, request);
+    // No scope: the refreshed token gets the scope the user granted (RFC 6749 §6), which may be less
+    // than what was asked for (servers drop offline_access, say).
+    const next: AuthorizationCodeToken = await refreshWith(
+      { ...endpoint, scope: undefined },
+      refreshToken,
+      request,
+    );
     await checkIdToken(next, undefined);
     return next;
   }

@@ -152,10 +152,22 @@ export async function signingKey(
     return { key: given, alg, kid: options.keyId };
   }
   const jwk = given as JWK;
+  if (jwk.d === undefined && jwk.kty !== "oct") {
+    throw new TypeError(
+      'Cannot sign with privateKey: it is a public JWK (no "d" member); pass the private key',
+    );
+  }
   const alg = options.algorithm ?? jwk.alg ?? algorithmOfJwk(jwk);
-  const key = await importJWK(jwk, alg);
-  return { key, alg, kid: options.keyId ?? jwk.kid };
+  let imported = importedKeys.get(jwk);
+  if (imported === undefined || imported.alg !== alg) {
+    imported = { alg, key: importJWK(jwk, alg) };
+    importedKeys.set(jwk, imported);
+  }
+  return { key: await imported.key, alg, kid: options.keyId ?? jwk.kid };
 }
+
+/** JWKs imported once, not for every request. */
+const importedKeys = new WeakMap<object, { alg: string; key: Promise<CryptoKey | Uint8Array> }>();
 
 function isCryptoKey(value: unknown): value is CryptoKey {
   return typeof CryptoKey !== "undefined" && value instanceof CryptoKey;

@@ -20,7 +20,9 @@ export interface JsonLoginOptions {
    * The JSON body of the login request, such as `{ username, password }`, or a function returning it
    * (called for each login). Never logged.
    */
-  credentials: Record<string, unknown> | (() => Record<string, unknown> | Promise<Record<string, unknown>>);
+  credentials:
+    | Record<string, unknown>
+    | (() => Record<string, unknown> | Promise<Record<string, unknown>>);
   /** Where a refresh token is POSTed for a new access token. @default undefined (log in again instead) */
   refreshUrl?: string | URL;
   /** Where a token is POSTed to check it, for {@linkcode JsonLoginGrant.verify}. @default undefined */
@@ -126,9 +128,12 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new TokenResponseError(`${context} to ${safeUrl(url)} failed: ${(error as Error)?.message}`, {
-        cause: error,
-      });
+      throw new TokenResponseError(
+        `${context} to ${safeUrl(url)} failed: ${(error as Error)?.message}`,
+        {
+          cause: error,
+        },
+      );
     }
   };
 
@@ -140,7 +145,12 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
       );
     }
     const issuedAt = now();
-    const token: Token = { accessToken, tokenType: options.tokenType ?? "Bearer", issuedAt, raw: body };
+    const token: Token = {
+      accessToken,
+      tokenType: options.tokenType ?? "Bearer",
+      issuedAt,
+      raw: body,
+    };
     const refresh = field(body, refreshField);
     if (typeof refresh === "string" && refresh !== "") token.refreshToken = refresh;
     const expiresIn = options.expiresInField === undefined
@@ -173,7 +183,12 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
         throw new TypeError("Cannot verify a token: jsonLogin() was given no verifyUrl");
       }
       const value = typeof token === "string" ? token : token.accessToken;
-      const response = await post(verifyUrl, { [verifyRequestField]: value }, request.signal, "verify");
+      const response = await post(
+        verifyUrl,
+        { [verifyRequestField]: value },
+        request.signal,
+        "verify",
+      );
       if (response.ok) {
         await response.body?.cancel();
         return true;

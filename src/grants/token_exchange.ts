@@ -69,7 +69,9 @@ export function tokenExchange(options: TokenExchangeGrantOptions): Grant {
         .filter((part) => part !== undefined).join("|"),
     }),
     async token(request: GrantRequestOptions = {}): Promise<Token> {
-      const actor = options.actorToken === undefined ? undefined : await valueOf(options.actorToken);
+      const actor = options.actorToken === undefined
+        ? undefined
+        : await valueOf(options.actorToken);
       return await requestToken(options, {
         grant_type: GRANT_TYPE,
         subject_token: await valueOf(options.subjectToken),

@@ -57,7 +57,9 @@ export function apiKey(key: string, options: ApiKeyOptions = {}): Handler {
   const query = options.query;
   if (query !== undefined) {
     if (typeof query !== "string" || query === "") {
-      throw new TypeError(`Cannot use apiKey: query must be a parameter name, current value is "${query}"`);
+      throw new TypeError(
+        `Cannot use apiKey: query must be a parameter name, current value is "${query}"`,
+      );
     }
     return async function apiKey(request: Request, next: Next): Promise<Response> {
       const url = new URL(request.url);
@@ -72,7 +74,9 @@ export function apiKey(key: string, options: ApiKeyOptions = {}): Handler {
   const scheme = options.scheme;
   const header = options.header ?? (scheme === undefined ? "x-api-key" : "authorization");
   if (!HEADER_NAME.test(header)) {
-    throw new TypeError(`Cannot use apiKey: header must be a header name, current value is "${header}"`);
+    throw new TypeError(
+      `Cannot use apiKey: header must be a header name, current value is "${header}"`,
+    );
   }
   if (scheme !== undefined && !HEADER_NAME.test(scheme)) {
     throw new TypeError(`Cannot use apiKey: scheme must be a token, current value is "${scheme}"`);

@@ -63,12 +63,23 @@ export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
   const allowed = originPolicy(options.origins);
   const refresh = options.refreshOn401 ?? true;
   const keepExisting = options.keepExisting ?? false;
+  // The origin decision is cached per scheme://authority; a predicate in `origins` sees full URLs.
+  const decisions = new Map<string, boolean>();
+  const cacheable = typeof options.origins !== "function";
   const dpop = options.dpop;
   return async function auth(request: Request, next: Next): Promise<Response> {
-    const url = new URL(request.url);
-    if (!allowed(url)) return next(request);
+    const origin = originOf(request.url);
+    let ok = cacheable ? decisions.get(origin) : undefined;
+    if (ok === undefined) {
+      ok = allowed(new URL(request.url));
+      if (cacheable) {
+        if (decisions.size >= 256) decisions.clear();
+        decisions.set(origin, ok);
+      }
+    }
+    if (!ok) return next(request);
     const first = redirectedFrom(request);
-    if (first !== undefined && first !== url.origin) return next(request);
+    if (first !== undefined && first !== new URL(request.url).origin) return next(request);
     if (keepExisting && request.headers.has("authorization")) return next(request);
     const token = await tokens.getToken({ signal: request.signal });
     request.headers.set("authorization", authorizationHeader(token));
@@ -104,4 +115,10 @@ function sendBound(
     return match === null ? next(request) : dpop!.send(request, next, match[1]);
   };
   return refresh ? sendWithRefresh(tokens, request, send, token.accessToken) : send(request);
+}
+
+/** `scheme://authority` of a serialized URL (as `Request.url` always is), without parsing it. */
+function originOf(url: string): string {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  return slash === -1 ? url : url.slice(0, slash);
 }

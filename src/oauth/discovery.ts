@@ -80,7 +80,10 @@ export function discover(
   const id = String(issuer);
   const cached = cache.get(id);
   if (cached && !options.reload) return cached;
-  const pending = load(id, url, options);
+  // A URL object's href always ends the path with "/": `new URL("https://as.example")` names the issuer
+  // "https://as.example" as well.
+  const alias = typeof issuer !== "string" && url.pathname === "/" ? id.slice(0, -1) : undefined;
+  const pending = load(id, url, options, alias);
   cache.set(id, pending);
   pending.catch(() => {
     if (cache.get(id) === pending) cache.delete(id);
@@ -92,6 +95,7 @@ async function load(
   issuer: string,
   url: URL,
   options: DiscoverOptions,
+  alias?: string,
 ): Promise<AuthorizationServerMetadata> {
   const fetch = fetchOf(options.fetch);
   const path = url.pathname === "/" ? "" : url.pathname.replace(/\/$/, "");
@@ -130,12 +134,14 @@ async function load(
       continue;
     }
     const metadata = document as AuthorizationServerMetadata;
-    if (metadata.issuer !== issuer) {
+    if (metadata.issuer !== issuer && (alias === undefined || metadata.issuer !== alias)) {
       throw new AuthFetchError(
         "discovery_error",
-        `Discovery document at ${candidate} names issuer "${
-          String(metadata.issuer).slice(0, 200)
-        }", ` +
+        `Discovery document at ${candidate} names issuer ${
+          typeof metadata.issuer === "string"
+            ? `"${metadata.issuer.slice(0, 200)}"`
+            : `of type ${metadata.issuer === null ? "null" : typeof metadata.issuer}`
+        }, ` +
           `not "${issuer}"; refusing it (RFC 8414 §3.3)`,
       );
     }

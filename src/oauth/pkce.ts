@@ -41,7 +41,7 @@ export function generateCodeVerifier(): string {
  * ```ts
  * import { codeChallengeS256 } from "@authfetch/authfetch";
  * // The RFC 7636 Appendix B example:
- * const challenge = await codeChallengeS256("dBjftJeZ4CVP-mJ92K9uTb2TOKQAR9mXoZ3Wv25SLGVwGtSaoKJP");
+ * const challenge = await codeChallengeS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
  * console.log(challenge); // "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
  * ```
  */

@@ -57,7 +57,7 @@ export interface TokenSourceOptions {
   store?: TokenStore;
   /** The key in the store. @default the grant's `key`, else `"default"` */
   key?: string;
-  /** Refresh this long before expiry, in ms; at most half the token's lifetime. @default 60000 */
+  /** Refresh this long before expiry, in ms; at most a tenth of the token's lifetime. @default 60000 */
   refreshBefore?: number;
   /** The clock, epoch ms. @default Date.now */
   now?: () => number;
@@ -83,7 +83,7 @@ export interface ManagedTokenSource extends TokenSource {
  * Wraps a grant in a caching token source.
  *
  * - A cached, unexpired token is returned at once (no store access, no I/O).
- * - From `refreshBefore` ahead of expiry (at most half the token's lifetime), callers keep getting the
+ * - From `refreshBefore` ahead of expiry (at most a tenth of the token's lifetime), callers keep getting the
  *   still-valid token while one background refresh runs; only an expired token makes callers wait. No
  *   timer is ever started: refreshes are started by calls, so nothing keeps a process alive.
  * - Any number of concurrent callers cause one token request (single-flight); with a store that has a

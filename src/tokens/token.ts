@@ -82,8 +82,10 @@ export function tokenFromResponse(body: unknown, options: TokenFromResponseOptio
   const now = (options.now ?? Date.now)();
   const token: Token = { accessToken, tokenType, issuedAt: now, raw };
   const expiresIn = parseExpiresIn(raw.expires_in, context);
-  if (expiresIn !== undefined) token.expiresAt = now + expiresIn * 1000;
-  else {
+  // An absurd expires_in (1e308) would make the expiry Infinity, which no store can keep: unknown.
+  if (expiresIn !== undefined) {
+    if (Number.isFinite(now + expiresIn * 1000)) token.expiresAt = now + expiresIn * 1000;
+  } else {
     const claims = jwtTimes(accessToken);
     if (claims.exp !== undefined) {
       token.expiresAt = claims.exp;
@@ -173,8 +175,12 @@ export function jwtTimes(jwt: string): { exp?: number; iat?: number } {
   try {
     const claims = decodeJwt(jwt);
     const out: { exp?: number; iat?: number } = {};
-    if (typeof claims.exp === "number" && Number.isFinite(claims.exp)) out.exp = claims.exp * 1000;
-    if (typeof claims.iat === "number" && Number.isFinite(claims.iat)) out.iat = claims.iat * 1000;
+    if (typeof claims.exp === "number" && Number.isFinite(claims.exp * 1000)) {
+      out.exp = claims.exp * 1000;
+    }
+    if (typeof claims.iat === "number" && Number.isFinite(claims.iat * 1000)) {
+      out.iat = claims.iat * 1000;
+    }
     return out;
   } catch {
     return {};
@@ -182,9 +188,17 @@ export function jwtTimes(jwt: string): { exp?: number; iat?: number } {
 }
 
 /**
+ * The largest share of a token's lifetime spent in the refresh window. DESIGN.md caps the window at half
+ * the lifetime; that doubles the token requests for short-lived tokens (a 2 s token would be replaced
+ * every second). A tenth keeps a useful lead (6 s for a 60 s token, the full 60 s default for tokens of
+ * 10 min and more) while each token serves 90 % of its life.
+ */
+export const MAX_REFRESH_SHARE = 0.1;
+
+/**
  * When a token should be refreshed ahead of expiry: `refreshBefore` before `expiresAt`, but never more
- * than half the token's lifetime (measured from `issuedAt`) ahead, so a short-lived token is not
- * considered stale as soon as it arrives.
+ * than a tenth of the token's lifetime ({@linkcode MAX_REFRESH_SHARE}, measured from `issuedAt`) ahead,
+ * so a short-lived token is not considered stale as soon as it arrives.
  *
  * @param token The token.
  * @param refreshBefore The wanted lead time, ms.
@@ -192,8 +206,8 @@ export function jwtTimes(jwt: string): { exp?: number; iat?: number } {
  * @example
  * ```ts
  * import { refreshAt } from "@authfetch/authfetch";
- * // a 60 s token with the default 60 s lead is refreshed after 30 s
- * console.log(refreshAt({ accessToken: "a", tokenType: "Bearer", issuedAt: 0, expiresAt: 60_000 }, 60_000)); // 30000
+ * // a 60 s token with the default 60 s lead is refreshed after 54 s
+ * console.log(refreshAt({ accessToken: "a", tokenType: "Bearer", issuedAt: 0, expiresAt: 60_000 }, 60_000)); // 54000
  * ```
  */
 export function refreshAt(token: Token, refreshBefore: number): number | undefined {
@@ -201,7 +215,7 @@ export function refreshAt(token: Token, refreshBefore: number): number | undefin
   const lifetime = token.issuedAt === undefined
     ? Infinity
     : Math.max(0, token.expiresAt - token.issuedAt);
-  return token.expiresAt - Math.min(refreshBefore, lifetime / 2);
+  return token.expiresAt - Math.min(refreshBefore, lifetime * MAX_REFRESH_SHARE);
 }
 
 /**

@@ -41,6 +41,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
+import { Buffer } from "node:buffer";
 import { exportJWK, generateKeyPair } from "jose";
 
 /** A running provider. */
@@ -57,6 +58,11 @@ export interface OidcPeer {
 export interface OidcPeerOptions {
   /** Extra oidc-provider client metadata (snake_case), registered after the defaults. */
   clients?: Record<string, unknown>[];
+  /**
+   * Require a server nonce in DPoP proofs at the token endpoint (`use_dpop_nonce` until the client sends
+   * the `DPoP-Nonce` it was given). Default false.
+   */
+  dpopNonce?: boolean;
   /** Token lifetimes in seconds (defaults: 3600, 3600, 600, 86400). */
   ttl?: {
     AccessToken?: number;
@@ -292,7 +298,13 @@ export async function startOidcProvider(options: OidcPeerOptions = {}): Promise<
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: () => true },
       revocation: { enabled: true, allowedPolicy: () => true },
-      dPoP: { enabled: true },
+      dPoP: options.dpopNonce
+        ? {
+          enabled: true,
+          nonceSecret: Buffer.from(crypto.getRandomValues(new Uint8Array(32))),
+          requireNonce: () => true,
+        }
+        : { enabled: true },
       rpInitiatedLogout: { enabled: false },
       deviceFlow: {
         enabled: true,

@@ -81,7 +81,7 @@ Deno.test("tokenSource() makes callers wait only when the token has expired", as
   assert.equal((await tokens.getToken()).accessToken, "t2");
 });
 
-Deno.test("tokenSource() clamps refreshBefore to half a short token's lifetime", async () => {
+Deno.test("tokenSource() clamps refreshBefore to a tenth of a short token's lifetime", async () => {
   const clock = { t: 0 };
   const { grant, calls } = counter(59_000, clock);
   const tokens = tokenSource(grant, { now: () => clock.t, refreshBefore: 60_000 });
@@ -90,6 +90,9 @@ Deno.test("tokenSource() clamps refreshBefore to half a short token's lifetime",
   await tokens.getToken();
   assert.equal(calls.refresh, 0, "a fresh 59 s token is not treated as stale");
   clock.t = 30_000;
+  await tokens.getToken();
+  assert.equal(calls.refresh, 0, "authlib #716: a 59 s token is not stale at half its life");
+  clock.t = 53_100;
   await tokens.getToken();
   assert.equal(calls.refresh, 1);
 });

@@ -79,9 +79,9 @@ Deno.test("tokenFromResponse() never quotes the token in its error message", () 
   }
 });
 
-Deno.test("refreshAt() clamps the refresh window to half the lifetime measured from issue", () => {
+Deno.test("refreshAt() clamps the refresh window to a tenth of the lifetime measured from issue", () => {
   const token = { accessToken: "a", tokenType: "Bearer", issuedAt: 0, expiresAt: 59_000 };
-  assert.equal(refreshAt(token, 60_000), 29_500);
+  assert.equal(refreshAt(token, 60_000), 53_100);
   assert.equal(refreshAt({ ...token, expiresAt: 3_600_000 }, 60_000), 3_540_000);
   assert.equal(refreshAt({ accessToken: "a", tokenType: "Bearer" }, 60_000), undefined);
 });

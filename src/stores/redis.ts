@@ -1,0 +1,265 @@
+/**
+ * {@linkcode RedisStore}: tokens in Redis, shared by any number of processes and machines. Takes the
+ * client you already have; nothing here imports a Redis library. A `npm:redis` (node-redis v4/v5)
+ * client fits as is (it has `sendCommand`); wrap an `npm:ioredis` client with {@linkcode fromIoredis}.
+ *
+ * @example
+ * ```ts
+ * import { clientCredentials, tokenSource } from "@authfetch/authfetch";
+ * import { RedisStore } from "@authfetch/authfetch/redis";
+ *
+ * // import { createClient } from "redis";
+ * // const client = await createClient({ url: "redis://localhost:6379" }).connect();
+ * const client = { sendCommand: () => Promise.resolve(null) }; // stand-in for a connected client
+ * const tokens = tokenSource(clientCredentials({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "my-service",
+ *   clientSecret: "s3cret",
+ * }), { store: new RedisStore(client, { prefix: "myapp:" }) });
+ * // const { accessToken } = await tokens.getToken();
+ * ```
+ *
+ * @module
+ */
+
+import type { Lease, TokenStore } from "../tokens/store.ts";
+import type { Token } from "../tokens/token.ts";
+import { keepFor, parseRecord, toRecord } from "./_record.ts";
+
+/**
+ * The one thing {@linkcode RedisStore} needs from a client: send a command, get its reply. A
+ * node-redis v4/v5 client has this method already.
+ */
+export interface RedisCommander {
+  /**
+   * Sends one command.
+   *
+   * @param args The command and its arguments, such as `["GET", "k"]`.
+   * @returns The reply: a string, number, `null`, or an array of those.
+   */
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** The part of a node-redis v4/v5 client {@linkcode fromNodeRedis} uses. */
+export interface NodeRedisLike {
+  /** Sends a raw command. */
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** The part of an ioredis client {@linkcode fromIoredis} uses. */
+export interface IoredisLike {
+  /** Sends a raw command: `call(name, ...args)`. */
+  call(command: string, ...args: string[]): Promise<unknown>;
+}
+
+/**
+ * Adapts a node-redis v4/v5 client (`createClient()` from `npm:redis`). Such a client can also be
+ * passed to {@linkcode RedisStore} directly.
+ *
+ * @param client A connected node-redis client.
+ * @returns The commander.
+ * @example
+ * ```ts
+ * import { fromNodeRedis, RedisStore } from "@authfetch/authfetch/redis";
+ * // import { createClient } from "redis";
+ * // const store = new RedisStore(fromNodeRedis(await createClient().connect()));
+ * ```
+ */
+export function fromNodeRedis(client: NodeRedisLike): RedisCommander {
+  return { sendCommand: (args) => client.sendCommand(args) };
+}
+
+/**
+ * Adapts an ioredis client (`new Redis()` from `npm:ioredis`).
+ *
+ * @param client A connected ioredis client.
+ * @returns The commander.
+ * @example
+ * ```ts
+ * import { fromIoredis, RedisStore } from "@authfetch/authfetch/redis";
+ * // import Redis from "ioredis";
+ * // const store = new RedisStore(fromIoredis(new Redis()));
+ * ```
+ */
+export function fromIoredis(client: IoredisLike): RedisCommander {
+  return { sendCommand: ([command, ...args]) => client.call(command, ...args) };
+}
+
+/** Options of {@linkcode RedisStore}. */
+export interface RedisStoreOptions {
+  /** Prepended to every Redis key: `<prefix>token:<key>` and `<prefix>lease:<key>`. @default "authfetch:" */
+  prefix?: string;
+  /**
+   * A token without a refresh token is deleted by Redis this long after it expires, ms. A token with a
+   * refresh token is kept until replaced or deleted. @default 60000
+   */
+  expireMargin?: number;
+  /** The clock, epoch ms, for expiry. @default Date.now */
+  now?: () => number;
+}
+
+// KEYS[1] token hash (fields v = version, t = record JSON). ARGV[1] JSON, ARGV[2] ms to live or 0.
+const SET = `
+local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0') + 1
+redis.call('HSET', KEYS[1], 'v', v, 't', (string.gsub(ARGV[1], '"version":0', '"version":' .. v, 1)))
+if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) else redis.call('PERSIST', KEYS[1]) end
+return v`;
+
+// KEYS[1] lease, KEYS[2] token hash. ARGV[1] lease id, ARGV[2] ttl ms. Returns the version or -1.
+const ACQUIRE = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return tonumber(redis.call('HGET', KEYS[2], 'v') or '0')
+end
+return -1`;
+
+// KEYS[1] lease. ARGV[1] lease id.
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+// KEYS[1] lease, KEYS[2] token hash. ARGV[1] lease id, ARGV[2] version seen, ARGV[3] JSON, ARGV[4] ms.
+const FENCED_SET = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+if tonumber(redis.call('HGET', KEYS[2], 'v') or '0') ~= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[2], 'v', tonumber(ARGV[2]) + 1, 't', ARGV[3])
+if tonumber(ARGV[4]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) else redis.call('PERSIST', KEYS[2]) end
+return 1`;
+
+/**
+ * A {@linkcode TokenStore} over Redis. The lease is `SET <prefix>lease:<key> <id> NX PX <ttl>`,
+ * released by a Lua compare-and-delete; a write through the lease is a Lua compare-and-set on the
+ * lease holder and the token's version, so a holder that outlived its lease never overwrites a newer
+ * token. Each token is a hash holding its version and its record JSON.
+ *
+ * @example
+ * ```ts
+ * import { RedisStore } from "@authfetch/authfetch/redis";
+ * // import { createClient } from "redis";
+ * // const store = new RedisStore(await createClient().connect(), { prefix: "myapp:" });
+ * // await store.set("api", { accessToken: "a", tokenType: "Bearer" });
+ * ```
+ */
+export class RedisStore implements TokenStore {
+  #client: RedisCommander;
+  #prefix: string;
+  #expireMargin: number;
+  #now: () => number;
+
+  /**
+   * Creates the store over a connected client.
+   *
+   * @param client A node-redis client, or any {@linkcode RedisCommander} (see {@linkcode fromIoredis}).
+   * @param options Key prefix, expiry margin and clock.
+   * @throws {TypeError} When `client` has no `sendCommand` method.
+   * @throws {RangeError} When `expireMargin` is negative or not a number.
+   */
+  constructor(client: RedisCommander, options: RedisStoreOptions = {}) {
+    if (typeof client?.sendCommand !== "function") {
+      throw new TypeError(
+        "Cannot create RedisStore: client needs a sendCommand(args) method (wrap ioredis with " +
+          `fromIoredis), current value is ${client}`,
+      );
+    }
+    const margin = options.expireMargin ?? 60_000;
+    if (typeof margin !== "number" || !(margin >= 0)) {
+      throw new RangeError(
+        `Cannot create RedisStore: expireMargin must be a number ≥ 0, current value is ${margin}`,
+      );
+    }
+    this.#client = client;
+    this.#prefix = options.prefix ?? "authfetch:";
+    this.#expireMargin = margin;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Reads a token.
+   *
+   * @param key The key.
+   * @returns The stored token, or `undefined`.
+   * @throws {AuthFetchError} `store_error` when the entry is not a token record of this library.
+   */
+  async get(key: string): Promise<Token | undefined> {
+    const name = this.#tokenKey(key);
+    const text = await this.#client.sendCommand(["HGET", name, "t"]);
+    if (text === null || text === undefined) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(String(text));
+    } catch {
+      value = undefined;
+    }
+    return parseRecord(value, `The Redis key ${name}`).token;
+  }
+
+  /**
+   * Writes a token, raising the key's version.
+   *
+   * @param key The key.
+   * @param token The token.
+   */
+  async set(key: string, token: Token): Promise<void> {
+    await this.#eval(SET, [this.#tokenKey(key)], [
+      JSON.stringify(toRecord(0, token)),
+      String(this.#ttl(token)),
+    ]);
+  }
+
+  /**
+   * Deletes a token.
+   *
+   * @param key The key.
+   */
+  async delete(key: string): Promise<void> {
+    await this.#client.sendCommand(["DEL", this.#tokenKey(key)]);
+  }
+
+  /**
+   * Takes the lease on `key` (`SET NX PX`).
+   *
+   * @param key The key.
+   * @param ttlMs How long the lease lasts unless released.
+   * @returns The lease, or `undefined` when another holder has it.
+   */
+  async acquire(key: string, ttlMs: number): Promise<Lease | undefined> {
+    const leaseKey = this.#leaseKey(key);
+    const tokenKey = this.#tokenKey(key);
+    const id = crypto.randomUUID();
+    const seen = Number(
+      await this.#eval(ACQUIRE, [leaseKey, tokenKey], [id, String(Math.max(1, Math.ceil(ttlMs)))]),
+    );
+    if (seen < 0) return undefined;
+    return {
+      set: async (token: Token): Promise<boolean> => {
+        const record = JSON.stringify(toRecord(seen + 1, token));
+        const ok = await this.#eval(FENCED_SET, [leaseKey, tokenKey], [
+          id,
+          String(seen),
+          record,
+          String(this.#ttl(token)),
+        ]);
+        return Number(ok) === 1;
+      },
+      release: async (): Promise<void> => {
+        await this.#eval(RELEASE, [leaseKey], [id]);
+      },
+    };
+  }
+
+  #eval(script: string, keys: string[], args: string[]): Promise<unknown> {
+    return this.#client.sendCommand(["EVAL", script, String(keys.length), ...keys, ...args]);
+  }
+
+  #ttl(token: Token): number {
+    return Math.ceil(keepFor(token, this.#expireMargin, this.#now()) ?? 0);
+  }
+
+  #tokenKey(key: string): string {
+    return `${this.#prefix}token:${key}`;
+  }
+
+  #leaseKey(key: string): string {
+    return `${this.#prefix}lease:${key}`;
+  }
+}
