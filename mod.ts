@@ -29,9 +29,12 @@ export {
   compose,
   createFetch,
   type CreateFetchOptions,
+  derive,
   type Fetch,
   type Handler,
   type Next,
+  redirectedFrom,
+  safeUrl,
 } from "./src/pipeline.ts";
 export { auth, type AuthOptions } from "./src/handlers/auth.ts";
 export { isTokenRejection, refreshOn401 } from "./src/handlers/refresh_on_401.ts";

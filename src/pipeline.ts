@@ -198,10 +198,15 @@ function redirectTarget(location: string, base: string): string {
 }
 
 /**
- * A URL without query, fragment and user info, for messages.
+ * A URL without query, fragment and user info, for messages and logs.
  *
  * @param url An absolute URL.
  * @returns Origin and path only.
+ * @example
+ * ```ts
+ * import { safeUrl } from "@authfetch/authfetch";
+ * safeUrl("https://u:p@api.example.com/x?code=secret#f"); // "https://api.example.com/x"
+ * ```
  */
 export function safeUrl(url: string | URL): string {
   try {
