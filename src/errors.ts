@@ -116,7 +116,7 @@ const HINTS: Record<string, string> = {
 export class OAuthError extends AuthFetchError {
   /** The OAuth `error` code. */
   readonly error: string;
-  /** The server's `error_description`. */
+  /** The server's `error_description`, with secrets redacted. */
   readonly errorDescription?: string;
   /** The server's `error_uri`. */
   readonly errorUri?: string;
@@ -139,8 +139,11 @@ export class OAuthError extends AuthFetchError {
     });
     this.name = "OAuthError";
     this.error = init.error;
-    if (init.errorDescription !== undefined) this.errorDescription = init.errorDescription;
-    if (init.errorUri !== undefined) this.errorUri = init.errorUri;
+    // Servers echo requests in descriptions: keep secrets out of the fields too, not only the message.
+    if (init.errorDescription !== undefined) {
+      this.errorDescription = redactText(init.errorDescription);
+    }
+    if (init.errorUri !== undefined) this.errorUri = redactText(init.errorUri);
     if (init.body !== undefined) this.body = init.body;
   }
 
