@@ -130,7 +130,11 @@ export {
   timingSafeEqual,
   verifyState,
 } from "./src/oauth/state.ts";
-export { type IdTokenValidationOptions, validateIdToken } from "./src/oauth/id_token.ts";
+export {
+  type IdTokenClaims,
+  type IdTokenValidationOptions,
+  validateIdToken,
+} from "./src/oauth/id_token.ts";
 export { revoke, type RevokeOptions } from "./src/oauth/revoke.ts";
 export {
   introspect,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { redactText } from "./redact.ts";
+import { redactObject, redactText } from "./redact.ts";
 
 /** Stable codes carried by {@linkcode AuthFetchError.code}. */
 export type AuthFetchErrorCode =
@@ -120,7 +120,7 @@ export class OAuthError extends AuthFetchError {
   readonly errorDescription?: string;
   /** The server's `error_uri`. */
   readonly errorUri?: string;
-  /** The whole error response body, when there was one (never part of the message or `toJSON`). */
+  /** The whole error response body, when there was one, secrets redacted (never part of the message or `toJSON`). */
   readonly body?: Record<string, unknown>;
 
   /**
@@ -144,7 +144,13 @@ export class OAuthError extends AuthFetchError {
       this.errorDescription = redactText(init.errorDescription);
     }
     if (init.errorUri !== undefined) this.errorUri = redactText(init.errorUri);
-    if (init.body !== undefined) this.body = init.body;
+    if (init.body !== undefined) {
+      const body = redactObject(init.body) as Record<string, unknown>;
+      for (const key of ["error_description", "error_uri"]) {
+        if (typeof body[key] === "string") body[key] = redactText(body[key] as string);
+      }
+      this.body = body;
+    }
   }
 
   /**

@@ -57,7 +57,8 @@ export function redactObject(value: unknown, depth = 0): unknown {
 }
 
 // key=value, key: value, "key": "value" (also truncated or with spaces inside the quotes).
-const PAIR = /([A-Za-z0-9_\-]+)(\\?"?\s*[=:]\s*)(\\"(?:[^"\\]|\\[^"])*(?:\\")?|"(?:[^"\\]|\\.)*"?|[^\s"&,;<>\\]+)/g;
+const PAIR =
+  /([A-Za-z0-9_\-]+)(\\?"?\s*[=:]\s*)(\\"(?:[^"\\]|\\[^"])*(?:\\")?|"(?:[^"\\]|\\.)*"?|[^\s"&,;<>\\]+)/g;
 const BEARER = /\b(Bearer|Basic|DPoP)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 
@@ -81,7 +82,9 @@ export function redactText(text: string): string {
       PAIR,
       (m, key: string, sep: string, value: string) =>
         isSecretKey(key)
-          ? `${key}${sep}${value.startsWith('"') || value.startsWith('\\"') ? `"${REDACTED}"` : REDACTED}`
+          ? `${key}${sep}${
+            value.startsWith('"') || value.startsWith('\\"') ? `"${REDACTED}"` : REDACTED
+          }`
           : m,
     );
 }

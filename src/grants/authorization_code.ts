@@ -5,13 +5,22 @@
  * @module
  */
 
-import type { JWTPayload } from "jose";
-import { AuthFetchError, IdTokenError, OAuthError, StateError, TokenResponseError } from "../errors.ts";
+import {
+  AuthFetchError,
+  IdTokenError,
+  OAuthError,
+  StateError,
+  TokenResponseError,
+} from "../errors.ts";
 import { endpointUrl } from "../http.ts";
 import { createFetch } from "../pipeline.ts";
 import { timeout as timeoutHandler } from "../handlers/timeout.ts";
 import { type AuthorizationServerMetadata, discover } from "../oauth/discovery.ts";
-import { type IdTokenValidationOptions, validateIdToken } from "../oauth/id_token.ts";
+import {
+  type IdTokenClaims,
+  type IdTokenValidationOptions,
+  validateIdToken,
+} from "../oauth/id_token.ts";
 import { codeChallengeS256, generateCodeVerifier, randomToken } from "../oauth/pkce.ts";
 import {
   checkStateKey,
@@ -64,7 +73,9 @@ export interface AuthorizationCodeOptions extends GrantOptions {
    * ID token validation settings (JWKS URL, algorithms, clock tolerance), or `false` to skip validating
    * (only for servers that send unusable ID tokens without `openid`). @default {} (validate)
    */
-  idTokenValidation?: Partial<Pick<IdTokenValidationOptions, "jwksUri" | "keys" | "algorithms" | "clockTolerance">> | false;
+  idTokenValidation?:
+    | Partial<Pick<IdTokenValidationOptions, "jwksUri" | "jwks" | "algorithms" | "clockTolerance">>
+    | false;
 }
 
 /** Options of {@linkcode AuthorizationCodeFlow.start}. */
@@ -116,7 +127,7 @@ export interface AuthorizationFinishOptions {
 /** The token `finish` returns; `idTokenClaims` holds the validated ID token's claims, if any. */
 export interface AuthorizationCodeToken extends Token {
   /** The validated ID token claims (`sub`, `email`…), when an ID token came. */
-  idTokenClaims?: JWTPayload;
+  idTokenClaims?: IdTokenClaims;
 }
 
 /** A configured authorization code flow. */
@@ -334,7 +345,9 @@ export function authorizationCode(options: AuthorizationCodeOptions): Authorizat
       kept: AuthorizationFinishOptions,
     ): Promise<AuthorizationCodeToken> {
       if (typeof kept?.codeVerifier !== "string" || kept.codeVerifier === "") {
-        throw new TypeError("Cannot finish the authorization: pass the codeVerifier start() returned");
+        throw new TypeError(
+          "Cannot finish the authorization: pass the codeVerifier start() returned",
+        );
       }
       if (kept.state === undefined && options.stateKey === undefined) {
         throw new TypeError(
@@ -349,7 +362,9 @@ export function authorizationCode(options: AuthorizationCodeOptions): Authorizat
       // 1. The response must belong to this login.
       const state = params.get("state");
       if (state === null) {
-        throw new StateError("The authorization response has no state; refusing it (possible CSRF)");
+        throw new StateError(
+          "The authorization response has no state; refusing it (possible CSRF)",
+        );
       }
       if (options.stateKey !== undefined) await verifyState(state, await stateOptions());
       if (kept.state !== undefined && !timingSafeEqual(state, kept.state)) {
@@ -364,7 +379,9 @@ export function authorizationCode(options: AuthorizationCodeOptions): Authorizat
       const server = await serverMetadata(kept.signal);
       if (iss !== null && options.issuer !== undefined && iss !== String(options.issuer)) {
         throw new StateError(
-          `The authorization response comes from issuer "${iss.slice(0, 200)}", not "${options.issuer}" ` +
+          `The authorization response comes from issuer "${
+            iss.slice(0, 200)
+          }", not "${options.issuer}" ` +
             "(RFC 9207 mix-up defence); refusing it",
         );
       }

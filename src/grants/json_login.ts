@@ -153,10 +153,14 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
     };
     const refresh = field(body, refreshField);
     if (typeof refresh === "string" && refresh !== "") token.refreshToken = refresh;
-    const expiresIn = options.expiresInField === undefined
+    const lifetime = options.expiresInField === undefined
       ? undefined
-      : Number(field(body, options.expiresInField));
-    if (expiresIn !== undefined && Number.isFinite(expiresIn) && expiresIn >= 0) {
+      : field(body, options.expiresInField);
+    const expiresIn =
+      typeof lifetime === "number" || (typeof lifetime === "string" && lifetime !== "")
+        ? Number(lifetime)
+        : NaN;
+    if (Number.isFinite(expiresIn) && expiresIn >= 0) {
       token.expiresAt = issuedAt + expiresIn * 1000;
     } else {
       const times = jwtTimes(accessToken);

@@ -6,10 +6,11 @@
  */
 
 import {
+  createLocalJWKSet,
   createRemoteJWKSet,
   customFetch,
   errors as joseErrors,
-  type JWTPayload,
+  type JSONWebKeySet,
   jwtVerify,
   type JWTVerifyGetKey,
 } from "jose";
@@ -17,6 +18,26 @@ import { IdTokenError } from "../errors.ts";
 import { endpointUrl } from "../http.ts";
 import type { Fetch } from "../pipeline.ts";
 import { discover } from "./discovery.ts";
+
+/** The claims of a validated ID token (OIDC Core §2); other claims are kept too. */
+export interface IdTokenClaims {
+  /** The issuer. */
+  iss: string;
+  /** The subject: the user's stable id at the issuer. */
+  sub: string;
+  /** The audience(s). */
+  aud: string | string[];
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+  /** Issue time, seconds since the epoch. */
+  iat: number;
+  /** The nonce of the authorization request. */
+  nonce?: string;
+  /** The authorized party. */
+  azp?: string;
+  /** Other claims (`email`, `name`, …). */
+  [claim: string]: unknown;
+}
 
 /** Options of {@linkcode validateIdToken}. */
 export interface IdTokenValidationOptions {
@@ -28,8 +49,8 @@ export interface IdTokenValidationOptions {
   nonce?: string;
   /** The JWKS URL. @default the issuer's `jwks_uri`, by discovery */
   jwksUri?: string | URL;
-  /** Keys to verify with instead of fetching a JWKS (e.g. jose `createLocalJWKSet`). @default undefined */
-  keys?: JWTVerifyGetKey;
+  /** A JWKS (`{ keys: [...] }`) to verify with instead of fetching one. @default undefined */
+  jwks?: { keys: JsonWebKey[] };
   /** Accepted signature algorithms. @default ["RS256", "PS256", "ES256", "ES384", "EdDSA", …] (asymmetric) */
   algorithms?: string[];
   /** Allowed clock skew, seconds. @default 60 */
@@ -96,9 +117,11 @@ function remoteSet(url: URL, fetch?: Fetch): JWTVerifyGetKey {
 export async function validateIdToken(
   idToken: string,
   options: IdTokenValidationOptions,
-): Promise<JWTPayload> {
+): Promise<IdTokenClaims> {
   const issuer = String(options.issuer);
-  let keys = options.keys;
+  let keys: JWTVerifyGetKey | undefined = options.jwks === undefined
+    ? undefined
+    : createLocalJWKSet(options.jwks as JSONWebKeySet);
   if (keys === undefined) {
     let jwksUri = options.jwksUri;
     if (jwksUri === undefined) {
@@ -115,9 +138,9 @@ export async function validateIdToken(
     }
     keys = remoteSet(endpointUrl(jwksUri, "jwks_uri", options.allowInsecureHttp), options.fetch);
   }
-  let payload: JWTPayload;
+  let payload: IdTokenClaims;
   try {
-    ({ payload } = await jwtVerify(idToken, keys, {
+    ({ payload } = await jwtVerify<IdTokenClaims>(idToken, keys, {
       issuer,
       audience: options.clientId,
       algorithms: options.algorithms ?? ALGORITHMS,

@@ -56,7 +56,9 @@ export async function revoke(options: RevokeOptions): Promise<void> {
   } catch (error) {
     // RFC 7009 §2.2: the content of a 200 is ignored, whatever it is.
     const status = (error as TokenResponseError).status;
-    if (error instanceof TokenResponseError && status !== undefined && status >= 200 && status < 300) {
+    if (
+      error instanceof TokenResponseError && status !== undefined && status >= 200 && status < 300
+    ) {
       return;
     }
     throw error;

@@ -26,6 +26,8 @@
 import { AuthFetchError } from "../errors.ts";
 import type { Lease, TokenStore } from "../tokens/store.ts";
 import type { Token } from "../tokens/token.ts";
+
+export type { Lease, Token, TokenStore };
 import { parseRecord, toRecord } from "./_record.ts";
 
 /** Options of {@linkcode FileStore}. */
@@ -87,7 +89,10 @@ export class FileStore implements TokenStore {
    */
   async path(key: string): Promise<string> {
     const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-    const hash = Array.from(new Uint8Array(digest).subarray(0, 8), (b) => b.toString(16).padStart(2, "0"))
+    const hash = Array.from(
+      new Uint8Array(digest).subarray(0, 8),
+      (b) => b.toString(16).padStart(2, "0"),
+    )
       .join("");
     const readable = key.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 48);
     return join(this.directory, `${readable === "" ? "token" : readable}-${hash}.json`);
@@ -145,7 +150,9 @@ export class FileStore implements TokenStore {
       try {
         await Deno.writeTextFile(lock, JSON.stringify(content), { createNew: true, mode: 0o600 });
       } catch (error) {
-        if (!(error instanceof Deno.errors.AlreadyExists)) throw storeError(`create ${lock}`, error);
+        if (!(error instanceof Deno.errors.AlreadyExists)) {
+          throw storeError(`create ${lock}`, error);
+        }
         const held = await this.#readLock(lock, ttlMs);
         if (held === undefined) continue; // released meanwhile: try again
         if (!held.expired) return undefined;

@@ -24,7 +24,9 @@
 import { AuthFetchError } from "../errors.ts";
 import type { Lease, TokenStore } from "../tokens/store.ts";
 import type { Token } from "../tokens/token.ts";
-import { keepFor, parseRecord, sleep, toRecord, type TokenRecord } from "./_record.ts";
+
+export type { Lease, Token, TokenStore };
+import { keepFor, parseRecord, sleep, type TokenRecord, toRecord } from "./_record.ts";
 
 /** Options of {@linkcode KvStore}. */
 export interface KvStoreOptions {
@@ -89,7 +91,9 @@ export class KvStore implements TokenStore {
       this.#owned = false;
       this.#kv = Promise.resolve(kv);
     } else {
-      throw new TypeError(`Cannot create KvStore: kv must be a Deno.Kv or a path, current value is ${kv}`);
+      throw new TypeError(
+        `Cannot create KvStore: kv must be a Deno.Kv or a path, current value is ${kv}`,
+      );
     }
     this.#prefix = options.prefix ?? ["authfetch"];
     this.#expireMargin = nonNegative("expireMargin", options.expireMargin ?? 60_000);
@@ -243,12 +247,15 @@ export class KvStore implements TokenStore {
 }
 
 function isLocked(error: unknown): boolean {
-  return error instanceof Error && /database is locked|database table is locked|SQLITE_BUSY/i.test(error.message);
+  return error instanceof Error &&
+    /database is locked|database table is locked|SQLITE_BUSY/i.test(error.message);
 }
 
 function nonNegative(name: string, value: number): number {
   if (typeof value !== "number" || !(value >= 0)) {
-    throw new RangeError(`Cannot create KvStore: ${name} must be a number ≥ 0, current value is ${value}`);
+    throw new RangeError(
+      `Cannot create KvStore: ${name} must be a number ≥ 0, current value is ${value}`,
+    );
   }
   return value;
 }

@@ -24,6 +24,8 @@
 
 import type { Lease, TokenStore } from "../tokens/store.ts";
 import type { Token } from "../tokens/token.ts";
+
+export type { Lease, Token, TokenStore };
 import { keepFor, parseRecord, toRecord } from "./_record.ts";
 
 /**

@@ -269,10 +269,21 @@ class CachingTokenSource implements ManagedTokenSource {
         );
       }
       await sleep(pause);
-      pause = Math.min(pause * 2, 250);
+      pause = Math.min(pause * 2, this.#pollCap());
       const latest = await store.get(this.#key);
       if (this.#usable(latest, stale)) return latest;
     }
+  }
+
+  /**
+   * The longest pause between two looks at the store while another process refreshes: 250 ms, less
+   * while the cached token is still valid (a quarter of its remaining life, at least 25 ms), so a
+   * background refresh of a short-lived token finishes before the token expires.
+   */
+  #pollCap(): number {
+    const expiresAt = this.#token?.expiresAt;
+    if (expiresAt === undefined) return 250;
+    return Math.min(250, Math.max(25, (expiresAt - this.#now()) / 4));
   }
 
   /**

@@ -82,7 +82,7 @@ export function canariesIn(value: unknown, out: string[] = []): string[] {
   if (typeof value === "string") {
     const m = value.match(/Zq[A-Z]{2}[0-9a-z]+x7Kp9Wm2Rt4Lb8/g);
     if (m) out.push(...m);
-  } else if (Array.isArray(value)) for (const v of value) canariesIn(v, out);
+  } else if (Array.isArray(value)) { for (const v of value) canariesIn(v, out); }
   else if (value !== null && typeof value === "object") {
     for (const v of Object.values(value)) canariesIn(v, out);
   }

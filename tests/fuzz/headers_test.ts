@@ -57,7 +57,9 @@ Deno.test("fuzz: parseWwwAuthenticate() never throws and returns well-formed cha
 });
 
 const tokenChars = fc.string({
-  unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~"),
+  unit: fc.constantFrom(
+    ..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~",
+  ),
   minLength: 1,
   maxLength: 12,
 });
@@ -84,7 +86,10 @@ Deno.test("fuzz: parseWwwAuthenticate() reads back the challenges it is given", 
       const parsed = parseWwwAuthenticate(header);
       assert.deepEqual(
         parsed.map((c) => ({ scheme: c.scheme, params: c.params })),
-        list.map((c) => ({ scheme: c.scheme, params: Object.fromEntries(c.params.map(([k, v]) => [k, v])) })),
+        list.map((c) => ({
+          scheme: c.scheme,
+          params: Object.fromEntries(c.params.map(([k, v]) => [k, v])),
+        })),
         header,
       );
     }),
@@ -110,7 +115,17 @@ Deno.test("fuzz: parseRetryAfter() returns undefined or a finite non-negative de
     fc.date({ noInvalidDate: true }).map((d) => d.toUTCString()),
     fc.date({ noInvalidDate: true }).map((d) => d.toString()),
     fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
-    fc.constantFrom("", " 5 ", "-1", "1.5", "0x10", "1e3", "Infinity", "NaN", "Sun, 06 Nov 1994 08:49:37 GMT"),
+    fc.constantFrom(
+      "",
+      " 5 ",
+      "-1",
+      "1.5",
+      "0x10",
+      "1e3",
+      "Infinity",
+      "NaN",
+      "Sun, 06 Nov 1994 08:49:37 GMT",
+    ),
   );
   fc.assert(
     fc.property(value, fc.integer({ min: 0, max: 4_102_444_800_000 }), (text, now) => {
@@ -140,7 +155,9 @@ Deno.test("fuzz: jwtTimes() never throws and returns finite epoch ms or nothing"
   );
   const jwt = fc.oneof(
     fc.string({ maxLength: 200 }),
-    fc.tuple(fc.jsonValue({ maxDepth: 2 }), claim, claim, fc.string()).map(([header, exp, iat, sig]) =>
+    fc.tuple(fc.jsonValue({ maxDepth: 2 }), claim, claim, fc.string()).map((
+      [header, exp, iat, sig],
+    ) =>
       `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify({ exp, iat }))}.${b64url(sig)}`
     ),
     fc.tuple(fc.string(), fc.string(), fc.string()).map((parts) => parts.join(".")),

@@ -76,7 +76,11 @@ Deno.test("fuzz: tokenFromResponse() returns a valid Token or a documented error
 
 /** Bodies as a server sends them: JSON, truncated JSON, HTML, form-encoded, garbage. */
 const responseText: fc.Arbitrary<{ text: string; type: string; canaries: string[] }> = fc.oneof(
-  tokenBody.map((b) => ({ text: JSON.stringify(b), type: "application/json", canaries: canariesIn(b) })),
+  tokenBody.map((b) => ({
+    text: JSON.stringify(b),
+    type: "application/json",
+    canaries: canariesIn(b),
+  })),
   fc.tuple(tokenBody, fc.nat()).map(([b, cut]) => {
     const text = JSON.stringify(b);
     return {
@@ -97,7 +101,10 @@ const responseText: fc.Arbitrary<{ text: string; type: string; canaries: string[
       type: "application/x-www-form-urlencoded",
       canaries: [],
     })),
-  fc.tuple(fc.string({ unit: "binary", maxLength: 300 }), fc.constantFrom("", "text/plain", "application/json"))
+  fc.tuple(
+    fc.string({ unit: "binary", maxLength: 300 }),
+    fc.constantFrom("", "text/plain", "application/json"),
+  )
     .map(([text, type]) => ({ text, type, canaries: [] })),
 );
 
@@ -105,7 +112,10 @@ Deno.test("fuzz: parseFormResponse() returns an object or a documented error wit
   await fc.assert(
     fc.asyncProperty(
       responseText,
-      fc.oneof(fc.constantFrom(200, 201, 204, 301, 302, 307, 308, 400, 401, 429, 500, 502, 503), fc.integer({ min: 200, max: 599 })),
+      fc.oneof(
+        fc.constantFrom(200, 201, 204, 301, 302, 307, 308, 400, 401, 429, 500, 502, 503),
+        fc.integer({ min: 200, max: 599 }),
+      ),
       async ({ text, type, canaries }, status) => {
         const nullBody = status === 204 || status === 205 || status === 304;
         const response = new Response(nullBody ? null : text, {

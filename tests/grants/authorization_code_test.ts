@@ -220,10 +220,12 @@ Deno.test("authorizationCode() does not follow redirects from the token endpoint
   });
   const base = `http://127.0.0.1:${server.addr.port}`;
   try {
-    for (const [path, check] of [
-      ["/redirect", /redirect/],
-      ["/slow", /timed out/],
-    ] as const) {
+    for (
+      const [path, check] of [
+        ["/redirect", /redirect/],
+        ["/slow", /timed out/],
+      ] as const
+    ) {
       const login = authorizationCode({
         clientId: "c",
         authorizationUrl: `${base}/authorize`,

@@ -113,7 +113,12 @@ function standIn(
 }
 
 const pending = { error: "authorization_pending" };
-const granted = { access_token: "at-1", token_type: "Bearer", expires_in: 60, refresh_token: "rt-1" };
+const granted = {
+  access_token: "at-1",
+  token_type: "Bearer",
+  expires_in: 60,
+  refresh_token: "rt-1",
+};
 
 Deno.test("deviceCode() adds 5 s on slow_down, or uses the interval sent with it", async () => {
   const peer = standIn({ interval: 2 }, [
@@ -179,8 +184,7 @@ Deno.test("deviceCode() stops at expires_in with a clear error", async () => {
             return Promise.resolve();
           },
         }).token(),
-      (e) =>
-        e instanceof OAuthError && e.error === "expired_token" && /12 s/.test(e.message),
+      (e) => e instanceof OAuthError && e.error === "expired_token" && /12 s/.test(e.message),
     );
     assert.deepEqual(waits, [5000, 5000, 2000], "the last wait ends at the deadline");
     assert.equal(peer.polls.length, 2);

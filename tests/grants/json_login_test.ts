@@ -224,7 +224,7 @@ Deno.test("jsonLogin(): field names with dots, expires_in, token type and a refr
   const token = await grant.token();
   assert.deepEqual(
     [token.accessToken, token.refreshToken, token.expiresAt, token.tokenType],
-    ["opaque", "r1", 61_000, "Token"],
+    ["opaque", "r1", 1_060_000, "Token"],
   );
   await grant.refresh!(token);
   assert.deepEqual(refreshBody, { refresh_token: "r1" });

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { createLocalJWKSet, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { IdTokenError, validateIdToken } from "../../mod.ts";
 
 const ISSUER = "https://op.example";
 const T0 = 1_700_000_000_000;
 const { privateKey, publicKey } = await generateKeyPair("ES256");
-const keys = createLocalJWKSet({ keys: [{ ...await exportJWK(publicKey), kid: "k1", alg: "ES256" }] });
+const jwks = { keys: [{ ...await exportJWK(publicKey), kid: "k1", alg: "ES256" } as JsonWebKey] };
 
 function sign(claims: JWTPayload, key: CryptoKey = privateKey): Promise<string> {
   return new SignJWT({ sub: "alice", nonce: "n-1", ...claims })
@@ -17,7 +17,7 @@ function sign(claims: JWTPayload, key: CryptoKey = privateKey): Promise<string> 
     .sign(key);
 }
 
-const options = { issuer: ISSUER, clientId: "web", nonce: "n-1", keys, now: () => T0 };
+const options = { issuer: ISSUER, clientId: "web", nonce: "n-1", jwks, now: () => T0 };
 
 function rejects(token: Promise<string>, why: RegExp, overrides = {}) {
   return assert.rejects(

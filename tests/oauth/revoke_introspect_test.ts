@@ -34,7 +34,8 @@ Deno.test("introspect() and revoke() authenticate the client and surface OAuth e
     const wrong = { issuer: peer.issuer, clientId: CC_CLIENT_ID, clientSecret: "wrong-secret" };
     await assert.rejects(
       () => introspect({ ...wrong, token: "whatever" }),
-      (e) => e instanceof OAuthError && e.error === "invalid_client" && !/wrong-secret/.test(e.message),
+      (e) =>
+        e instanceof OAuthError && e.error === "invalid_client" && !/wrong-secret/.test(e.message),
     );
     await assert.rejects(
       () => revoke({ ...wrong, token: "whatever" }),

@@ -63,7 +63,12 @@ export async function runBounded(
             : { kind: "error", error, ms: performance.now() - start };
           continue;
         }
-        outcomes[i] = { kind: "response", status: response.status, body, ms: performance.now() - start };
+        outcomes[i] = {
+          kind: "response",
+          status: response.status,
+          body,
+          ms: performance.now() - start,
+        };
       } catch (error) {
         outcomes[i] = hung
           ? { kind: "hung", ms: performance.now() - start }
@@ -150,7 +155,9 @@ export function checkDelays(
     const allowed = [Math.floor(policy.r * cap), ...retryAfter(event)];
     if (!allowed.includes(event.delay)) {
       problems.push(
-        `attempt ${event.attempt} (${event.status ?? (event.error as Error)?.name}): delay ${event.delay}, allowed ${allowed}`,
+        `attempt ${event.attempt} (${
+          event.status ?? (event.error as Error)?.name
+        }): delay ${event.delay}, allowed ${allowed}`,
       );
     }
   }

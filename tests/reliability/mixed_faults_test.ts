@@ -62,15 +62,29 @@ Deno.test("mixed API and token endpoint faults: every request succeeds or fails 
       timeout(ATTEMPT_TIMEOUT),
       auth(tokens),
     ]);
-    const outcomes = await runBounded(REQUESTS, 12, DEADLINE, (i, signal) =>
-      i % 3 === 0
-        ? api(`${server.apiUrl}items/${i}`, {
-          method: "PUT",
-          body: `payload-${i}`,
-          signal,
-        })
-        : api(`${server.apiUrl}items/${i}`, { signal }));
+    const outcomes = await runBounded(
+      REQUESTS,
+      12,
+      DEADLINE,
+      (i, signal) =>
+        i % 3 === 0
+          ? api(`${server.apiUrl}items/${i}`, {
+            method: "PUT",
+            body: `payload-${i}`,
+            signal,
+          })
+          : api(`${server.apiUrl}items/${i}`, { signal }),
+    );
     assertAllSettledWell(outcomes);
+    if (Deno.env.get("RELIABILITY_REPORT")) {
+      console.log(
+        JSON.stringify({
+          outcomes: tally(outcomes),
+          server: server.counters,
+          retries: events.length,
+        }),
+      );
+    }
 
     // Nothing lost: a 200 answer carries the body that was sent, however many replays it took.
     let ok = 0;
@@ -87,7 +101,10 @@ Deno.test("mixed API and token endpoint faults: every request succeeds or fails 
       assert.equal(parsed.path, `/api/items/${i}`);
       assert.equal(parsed.echo, i % 3 === 0 ? `payload-${i}` : "");
     }
-    assert.ok(ok >= REQUESTS * 0.5, `only ${ok} of ${REQUESTS} succeeded: ${JSON.stringify(tally(outcomes))}`);
+    assert.ok(
+      ok >= REQUESTS * 0.5,
+      `only ${ok} of ${REQUESTS} succeeded: ${JSON.stringify(tally(outcomes))}`,
+    );
 
     // Backoff within bounds: each wait is the jittered backoff or what Retry-After asked (0 here).
     assert.deepEqual(
@@ -127,11 +144,19 @@ Deno.test("every token endpoint fault on a cold start fails the call with a docu
           fetch: createFetch([timeout(ATTEMPT_TIMEOUT)]),
           retry: retries === 0 ? false : { retries, baseDelay: 1, maxDelay: 2 },
         }));
-        const api = createFetch([retry({ retries: 0 }), timeout(ATTEMPT_TIMEOUT * 4), auth(tokens)]);
+        const api = createFetch([
+          retry({ retries: 0 }),
+          timeout(ATTEMPT_TIMEOUT * 4),
+          auth(tokens),
+        ]);
         server.script("token", fault);
         const before = server.counters.tokenRequests;
-        const [outcome] = await runBounded(1, 1, DEADLINE, (_i, signal) =>
-          api(`${server.apiUrl}x`, { signal }));
+        const [outcome] = await runBounded(
+          1,
+          1,
+          DEADLINE,
+          (_i, signal) => api(`${server.apiUrl}x`, { signal }),
+        );
         const label = `${JSON.stringify(fault)} with ${retries} token retries`;
         assertAllSettledWell([outcome]);
         const used = server.counters.tokenRequests - before;
@@ -176,8 +201,12 @@ Deno.test("a token endpoint outage causes one grant call per wave of concurrent 
       retry: { retries: 2, baseDelay: 1, maxDelay: 2 },
     }));
     const api = createFetch([retry({ retries: 2, baseDelay: 1 }), auth(tokenSource(grant))]);
-    const outcomes = await runBounded(50, 50, DEADLINE, (i, signal) =>
-      api(`${server.apiUrl}${i}`, { signal }));
+    const outcomes = await runBounded(
+      50,
+      50,
+      DEADLINE,
+      (i, signal) => api(`${server.apiUrl}${i}`, { signal }),
+    );
     assertAllSettledWell(outcomes);
     assert.deepEqual(tally(outcomes), { TokenResponseError: 50 });
     assert.equal(grant.calls.token, 1);
@@ -203,8 +232,12 @@ Deno.test("rotating refresh tokens under concurrent revocations are never spent 
     for (let round = 0; round < 15; round++) {
       // One request in each round meets a revoked token; the others race it.
       server.script("api", "revoke");
-      const outcomes = await runBounded(8, 8, DEADLINE, (i, signal) =>
-        api(`${server.apiUrl}r${round}/${i}`, { signal }));
+      const outcomes = await runBounded(
+        8,
+        8,
+        DEADLINE,
+        (i, signal) => api(`${server.apiUrl}r${round}/${i}`, { signal }),
+      );
       assertAllSettledWell(outcomes);
       for (const outcome of outcomes) {
         assert.equal(outcome.kind, "response", outcomeName(outcome));

@@ -37,10 +37,12 @@ export function spawnWorker(config: WorkerConfig): Worker {
     cwd: ROOT,
     stdin: "piped",
     stdout: "piped",
-    stderr: "piped",
     env: { NO_COLOR: "1" },
+    stderr: Deno.env.get("WORKER_DEBUG") ? "inherit" : "piped",
   }).spawn();
-  const stderr = new Response(child.stderr).text();
+  const stderr = Deno.env.get("WORKER_DEBUG")
+    ? Promise.resolve("")
+    : new Response(child.stderr).text();
   let onReady!: () => void;
   const ready = new Promise<void>((resolve) => onReady = resolve);
   const lines = (async () => {
@@ -67,7 +69,9 @@ export function spawnWorker(config: WorkerConfig): Worker {
   const result = Promise.all([lines, stderr, status]).then(([out, err, st]) => {
     const last = out.findLast((line) => line.startsWith("{"));
     if (last === undefined) {
-      throw new Error(`worker exited (${st.code}/${st.signal}) without a result: ${err.slice(-2000)}`);
+      throw new Error(
+        `worker exited (${st.code}/${st.signal}) without a result: ${err.slice(-2000)}`,
+      );
     }
     return JSON.parse(last) as WorkerResult;
   });

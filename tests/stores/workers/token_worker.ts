@@ -1,15 +1,15 @@
 /**
  * A worker process for cross-process store tests and the benchmark. Reads its configuration (JSON)
  * from the first argument, opens the store, prints `ready`, waits for a line on stdin, then:
- * - `cold`: `concurrency` concurrent `getToken()` calls, each followed by an API call;
- * - `hammer`: `concurrency` loops of `getToken()` + API call for `durationMs`;
+ * - `cold`: `concurrency` concurrent API calls through `createFetch([auth(tokens)])`;
+ * - `hammer`: `concurrency` loops of such API calls for `durationMs`;
  * - `cached`: measures the latency of `getToken()` on a cached token (`iterations` calls).
  * Prints one JSON line with the results and exits.
  *
  * @module
  */
 
-import { password, tokenSource } from "../../../mod.ts";
+import { auth, createFetch, password, tokenSource } from "../../../mod.ts";
 import { openStore, type StoreKind } from "./open_store.ts";
 
 /** The worker's configuration. */
@@ -51,6 +51,9 @@ const tokens = tokenSource(
     key: config.key ?? "shared",
     leaseTtl: config.leaseTtl,
     leaseWait: config.leaseWait,
+    onRefreshError: (error) => {
+      if (Deno.env.get("WORKER_DEBUG")) console.error("background refresh failed:", error);
+    },
   },
 );
 
@@ -60,13 +63,12 @@ const fail = (message: string) => {
   if (result.errors.length < 5) result.errors.push(message);
 };
 
+const api = createFetch([auth(tokens)]);
+
 async function call(): Promise<void> {
   result.calls++;
   try {
-    const token = await tokens.getToken();
-    const response = await fetch(config.apiUrl, {
-      headers: { authorization: `Bearer ${token.accessToken}` },
-    });
+    const response = await api(config.apiUrl);
     await response.body?.cancel();
     if (response.status !== 200) fail(`API answered ${response.status}`);
   } catch (error) {

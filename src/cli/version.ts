@@ -1,0 +1,9 @@
+/**
+ * The CLI's version. JSR packages cannot read `deno.json` at run time, so it is kept here; a test
+ * checks that it equals the `version` in `deno.json`.
+ *
+ * @module
+ */
+
+/** The version of authfetch this CLI belongs to. */
+export const VERSION = "0.1.0";

@@ -1,0 +1,3 @@
+import { crossProcessTests } from "./_cross_process.ts";
+
+await crossProcessTests("file");

@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { AuthFetchError } from "../../mod.ts";
+import { FileStore } from "../../src/stores/file.ts";
+import { storeContract } from "./_contract.ts";
+
+async function tempStore(): Promise<{ store: FileStore; close(): Promise<void> }> {
+  const directory = await Deno.makeTempDir({ prefix: "authfetch-file-" });
+  return {
+    store: new FileStore({ directory: `${directory}/tokens` }),
+    close: () => Deno.remove(directory, { recursive: true }),
+  };
+}
+
+storeContract("FileStore", tempStore);
+
+const posix = Deno.build.os !== "windows";
+
+Deno.test("FileStore writes a versioned record, mode 0600 in a 0700 directory", async () => {
+  const { store, close } = await tempStore();
+  try {
+    await store.set("https://auth.example.com client/a b", {
+      accessToken: "a",
+      tokenType: "Bearer",
+    });
+    await store.set("https://auth.example.com client/a b", {
+      accessToken: "b",
+      tokenType: "Bearer",
+    });
+    const path = await store.path("https://auth.example.com client/a b");
+    assert.match(path, /tokens\/https_auth.example.com_client_a_b-[0-9a-f]{16}\.json$/);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), {
+      authfetch: 1,
+      version: 2,
+      token: { accessToken: "b", tokenType: "Bearer" },
+    });
+    if (posix) {
+      assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+      assert.equal((await Deno.stat(store.directory)).mode! & 0o777, 0o700);
+    }
+    assert.deepEqual([...Deno.readDirSync(store.directory)].map((e) => e.name), [
+      path.split("/").pop(),
+    ]);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("FileStore concurrent writers never leave a torn file", async () => {
+  const { store, close } = await tempStore();
+  try {
+    const writers = Array.from({ length: 8 }, () => new FileStore({ directory: store.directory }));
+    const big = "x".repeat(64 * 1024);
+    let done = false;
+    let reads = 0;
+    const reader = (async () => {
+      while (!done) {
+        const token = await store.get("k");
+        if (token !== undefined) {
+          assert.equal(token.raw?.pad, big);
+          reads++;
+        }
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    })();
+    await Promise.all(
+      writers.map((writer, i) =>
+        Promise.all(
+          Array.from({ length: 10 }, (_, j) =>
+            writer.set("k", { accessToken: `${i}-${j}`, tokenType: "Bearer", raw: { pad: big } })),
+        )
+      ),
+    );
+    done = true;
+    await reader;
+    assert.ok(reads > 0);
+    assert.equal((await store.get("k"))?.raw?.pad, big);
+    const leftovers = [...Deno.readDirSync(store.directory)].filter((e) =>
+      !e.name.endsWith(".json")
+    );
+    assert.deepEqual(leftovers, [], "no temporary file left behind");
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("FileStore reports a corrupt file clearly and keeps a copy before replacing it", async () => {
+  const { store, close } = await tempStore();
+  try {
+    await store.set("k", { accessToken: "a", tokenType: "Bearer" });
+    const path = await store.path("k");
+    await Deno.writeTextFile(path, '{"authfetch": 1, "version": 3, "tok');
+    await assert.rejects(() => store.get("k"), (error: unknown) => {
+      assert.ok(error instanceof AuthFetchError);
+      assert.equal(error.code, "store_error");
+      assert.ok(error.message.includes(path), error.message);
+      return true;
+    });
+    await Deno.writeTextFile(path, JSON.stringify({ other: "tool" }));
+    await assert.rejects(() => store.get("k"), /is not an authfetch token record/);
+    await store.set("k", { accessToken: "b", tokenType: "Bearer" });
+    assert.equal((await store.get("k"))?.accessToken, "b");
+    const copies = [...Deno.readDirSync(store.directory)].filter((e) =>
+      e.name.includes(".corrupt-")
+    );
+    assert.equal(copies.length, 1);
+    assert.equal(
+      await Deno.readTextFile(`${store.directory}/${copies[0].name}`),
+      JSON.stringify({ other: "tool" }),
+    );
+  } finally {
+    await close();
+  }
+});
+
+Deno.test({
+  name: "FileStore refuses a symbolic link in place of a token file",
+  ignore: !posix,
+  async fn() {
+    const { store, close } = await tempStore();
+    try {
+      await store.set("k", { accessToken: "a", tokenType: "Bearer" });
+      const path = await store.path("k");
+      const elsewhere = `${store.directory}/elsewhere`;
+      await Deno.rename(path, elsewhere);
+      await Deno.symlink(elsewhere, path);
+      await assert.rejects(() => store.get("k"), /symbolic link/);
+      await assert.rejects(
+        () => store.set("k", { accessToken: "b", tokenType: "Bearer" }),
+        /symbolic link/,
+      );
+      assert.equal(JSON.parse(await Deno.readTextFile(elsewhere)).token.accessToken, "a");
+    } finally {
+      await close();
+    }
+  },
+});
+
+Deno.test("FileStore takes over a lock file left by a crashed process once it expired", async () => {
+  const { store, close } = await tempStore();
+  try {
+    const lease = await store.acquire("k", 10_000);
+    assert.ok(lease);
+    const lock = `${await store.path("k")}.lock`;
+    // A crashed holder: its lock stays, with an expiry in the past.
+    await Deno.writeTextFile(lock, JSON.stringify({ id: "dead", until: Date.now() - 1, pid: 1 }));
+    const next = await store.acquire("k", 10_000);
+    assert.ok(next);
+    assert.equal(await lease.set({ accessToken: "old", tokenType: "Bearer" }), false);
+    assert.equal(await next.set({ accessToken: "new", tokenType: "Bearer" }), true);
+    await next.release();
+    await assert.rejects(() => Deno.stat(lock), Deno.errors.NotFound);
+  } finally {
+    await close();
+  }
+});
