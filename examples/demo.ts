@@ -1,7 +1,7 @@
 /**
  * `deno task demo`: the main job end to end against an embedded local authorization server and API.
  *
- * The server issues 3-second tokens, answers some API requests with `503` + `Retry-After`, and now and
+ * The server issues 2-second tokens, answers some API requests with `503` + `Retry-After`, and now and
  * then revokes the token in use. A client built from the public API (`createFetch([retry(), auth(...)])`
  * over a `tokenSource(clientCredentials(...))`) makes requests for a few seconds and reports what happened.
  * Everything listens on 127.0.0.1 and the program exits by itself.
@@ -38,7 +38,7 @@ export async function runDemo(
   let served503 = 0;
   let revokeNext = false;
   const server = startTokenServer({
-    expiresIn: 3,
+    expiresIn: 2,
     clientId: "demo-client",
     clientSecret: "demo-secret",
     apiHook: (_request, count) => {
@@ -58,7 +58,7 @@ export async function runDemo(
     clientSecret: "demo-secret",
   });
   const tokens = tokenSource(grant, {
-    refreshBefore: 1_000,
+    refreshBefore: 1_000, // clamped to a tenth of the 2 s lifetime: 200 ms
     onTokenChange: (token) => {
       tokensSeen++;
       if (revokeNext) return;
@@ -87,7 +87,9 @@ export async function runDemo(
     auth(counting),
   ]);
 
-  log(`authfetch demo: server at ${server.origin}, tokens live 3 s, refreshed 1 s early`);
+  log(
+    `authfetch demo: server at ${server.origin}, tokens live 2 s and are refreshed 0.2 s before expiry`,
+  );
   const started = Date.now();
   let requests = 0;
   let succeeded = 0;

@@ -11,6 +11,7 @@ import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { type AuthorizationServerMetadata, discover } from "../oauth/discovery.ts";
 import { excerpt } from "../redact.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
+import { timeout } from "../handlers/timeout.ts";
 import { type Token, tokenFromResponse } from "../tokens/token.ts";
 import { applyClientAuth, type ClientCredentialsOptions } from "./client_auth.ts";
 import type { DPoPKey } from "../oauth/dpop.ts";
@@ -32,6 +33,11 @@ export interface EndpointOptions extends ClientCredentialsOptions {
    * {@linkcode retry} defaults. A 4xx is never retried. @default false
    */
   retry?: boolean | RetryOptions;
+  /**
+   * Time limit for each attempt of an endpoint request, ms: a hung token endpoint would otherwise hold
+   * every caller waiting on the shared refresh. Rejects with `TimeoutError`. @default 30000
+   */
+  timeout?: number;
   /** Allow plain `http:` endpoints that are not loopback. @default false */
   allowInsecureHttp?: boolean;
   /** The clock, epoch ms. @default Date.now */
@@ -175,18 +181,19 @@ export async function postForm(
   };
 }
 
-const retryFetches = new WeakMap<object, Fetch>();
+const endpointFetches = new WeakMap<object, Fetch>();
 
+/** The options' fetch wrapped in the per-attempt timeout and, when asked, the retry policy; built once per options object. */
 function withRetry(options: EndpointOptions): Fetch {
-  const base = fetchOf(options.fetch);
-  if (!options.retry) return base;
-  let cached = retryFetches.get(options);
+  let cached = endpointFetches.get(options);
   if (cached === undefined) {
-    const policy = options.retry === true ? {} : options.retry;
-    cached = createFetch([retry({ ...policy, methods: ["POST", ...(policy.methods ?? [])] })], {
-      fetch: base,
-    });
-    retryFetches.set(options, cached);
+    const handlers = [timeout(options.timeout ?? 30_000)];
+    if (options.retry) {
+      const policy = options.retry === true ? {} : options.retry;
+      handlers.unshift(retry({ ...policy, methods: ["POST", ...(policy.methods ?? [])] }));
+    }
+    cached = createFetch(handlers, { fetch: fetchOf(options.fetch) });
+    endpointFetches.set(options, cached);
   }
   return cached;
 }

@@ -83,8 +83,12 @@ export function tokenFromResponse(body: unknown, options: TokenFromResponseOptio
   const token: Token = { accessToken, tokenType, issuedAt: now, raw };
   const expiresIn = parseExpiresIn(raw.expires_in, context);
   // An absurd expires_in (1e308) would make the expiry Infinity, which no store can keep: unknown.
+  // expires_in 0 is read as "no expiry stated" (as golang/oauth2 does), not "already expired", which
+  // would make every call request a new token.
   if (expiresIn !== undefined) {
-    if (Number.isFinite(now + expiresIn * 1000)) token.expiresAt = now + expiresIn * 1000;
+    if (expiresIn > 0 && Number.isFinite(now + expiresIn * 1000)) {
+      token.expiresAt = now + expiresIn * 1000;
+    }
   } else {
     const claims = jwtTimes(accessToken);
     if (claims.exp !== undefined) {

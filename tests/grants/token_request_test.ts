@@ -253,3 +253,31 @@ Deno.test("refreshToken() follows rotation and reports a spent refresh token cle
     await server.close();
   }
 });
+
+Deno.test("token requests time out per attempt so a hung endpoint never holds callers forever", async () => {
+  const hanging: Fetch = (input, init) => {
+    const request = new Request(input, init);
+    return new Promise((_, reject) =>
+      request.signal.addEventListener("abort", () => reject(request.signal.reason), { once: true })
+    );
+  };
+  const tokens = tokenSource(clientCredentials({ ...base, fetch: hanging, timeout: 30 }));
+  const results = await Promise.allSettled([tokens.getToken(), tokens.getToken()]);
+  for (const result of results) {
+    assert.equal(result.status, "rejected");
+    assert.equal((result as PromiseRejectedResult).reason.name, "TimeoutError");
+  }
+});
+
+Deno.test("a token with expires_in 0 is cached as having no stated expiry", async () => {
+  let calls = 0;
+  const fetch: Fetch = () => {
+    calls++;
+    return Promise.resolve(Response.json({ access_token: "a", expires_in: 0 }));
+  };
+  const tokens = tokenSource(clientCredentials({ ...base, fetch }));
+  const token = await tokens.getToken();
+  await tokens.getToken();
+  assert.equal(token.expiresAt, undefined);
+  assert.equal(calls, 1);
+});

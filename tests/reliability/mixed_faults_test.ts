@@ -146,7 +146,7 @@ Deno.test("every token endpoint fault on a cold start fails the call with a docu
         }));
         const api = createFetch([
           retry({ retries: 0 }),
-          timeout(ATTEMPT_TIMEOUT * 4),
+          timeout(ATTEMPT_TIMEOUT * 10),
           auth(tokens),
         ]);
         server.script("token", fault);
