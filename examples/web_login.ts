@@ -11,6 +11,8 @@
  * - `AUTHFETCH_CLIENT_SECRET` the client secret (omit for a public client)
  * - `AUTHFETCH_BASE_URL`      this app's public base URL (behind a proxy), e.g. `https://app.example/myapp`;
  *                             the redirect URI is `<base>/callback`. Default `http://127.0.0.1:<PORT>`
+ * - `AUTHFETCH_PUBLIC_SCHEME`, `AUTHFETCH_PUBLIC_HOST`, `AUTHFETCH_PUBLIC_PORT`, `AUTHFETCH_PUBLIC_PREFIX`
+ *                             the same base URL given in parts (used when `AUTHFETCH_BASE_URL` is unset)
  * - `AUTHFETCH_STATE_KEY`     secret (≥ 32 bytes) that signs `state`. Default: random per process
  * - `AUTHFETCH_SCOPE`         default `openid profile offline_access`
  * - `PORT`                    the port to listen on. Default 8000 (0 = any free port)
@@ -23,9 +25,10 @@ import {
   authorizationCode,
   createFetch,
   discover,
+  type Fetch,
   OAuthError,
   StateError,
-  type TokenSource,
+  timeout,
   tokenSource,
 } from "../mod.ts";
 
@@ -39,6 +42,8 @@ export interface WebLoginConfig {
   clientSecret?: string;
   /** The public base URL; default `http://127.0.0.1:<port>`. */
   baseUrl?: string;
+  /** The public base URL in parts, used when `baseUrl` is not given. */
+  publicUrl?: { scheme?: "https" | "http"; host: string; port?: number; prefix?: string };
   /** The state signing secret. */
   stateKey: string;
   /** The scope. */
@@ -85,20 +90,22 @@ function escape(text: unknown): string {
  * @returns The running app.
  */
 export function startWebLogin(config: WebLoginConfig): WebLoginApp {
-  const sessions = new Map<string, { tokens: TokenSource; user: string }>();
+  const sessions = new Map<string, { api: Fetch; user: string }>();
   const server = Deno.serve({ hostname: "127.0.0.1", port: config.port, onListen() {} }, handle);
   const url = `http://127.0.0.1:${server.addr.port}`;
-  const baseUrl = config.baseUrl ?? url;
-  const secure = baseUrl.startsWith("https:");
   const login = authorizationCode({
     issuer: config.issuer,
     clientId: config.clientId,
     clientSecret: config.clientSecret,
-    baseUrl,
+    // The redirect URI is `<base>/callback`: base URL whole, or as scheme/host/port/prefix.
+    ...(config.baseUrl === undefined && config.publicUrl ? config.publicUrl : {
+      baseUrl: config.baseUrl ?? url,
+    }),
     scope: config.scope,
-    stateKey: config.stateKey,
-    timeout: 10_000,
+    stateKey: config.stateKey, // state is a signed JWT that expires after 10 minutes
+    timeout: 10_000, // each request to the authorization server
   });
+  const secure = login.redirectUri?.startsWith("https:") ?? false;
 
   async function handle(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
@@ -124,7 +131,9 @@ export function startWebLogin(config: WebLoginConfig): WebLoginApp {
         const token = await login.finish(request.url, JSON.parse(kept));
         const sid = crypto.randomUUID();
         const user = String(token.idTokenClaims?.preferred_username ?? token.idTokenClaims?.sub);
-        sessions.set(sid, { tokens: tokenSource(login.grant(token)), user });
+        // API calls with the user's token (renewed by refresh token), 10 s per attempt.
+        const api = createFetch([timeout(10_000), auth(tokenSource(login.grant(token)))]);
+        sessions.set(sid, { api, user });
         const headers = new Headers({ location: "/" });
         headers.append("set-cookie", `${LOGIN_COOKIE}=; Max-Age=0; ${attrs}`);
         headers.append("set-cookie", `${SESSION_COOKIE}=${sid}; ${attrs}`);
@@ -141,10 +150,9 @@ export function startWebLogin(config: WebLoginConfig): WebLoginApp {
     }
     const session = sessions.get(jar.get(SESSION_COOKIE) ?? "");
     if (pathname === "/me" && session) {
-      // API calls with the user's token; it is renewed by refresh token when it expires.
-      const api = createFetch([auth(session.tokens)]);
       const userinfo = (await discover(config.issuer)).userinfo_endpoint!;
-      const response = await api(userinfo);
+      // No redirects followed: a 3xx comes back as it is.
+      const response = await session.api(userinfo, { redirect: "manual" });
       return new Response(response.body, { status: response.status, headers: response.headers });
     }
     if (pathname === "/") {
@@ -178,6 +186,14 @@ export async function configFromEnv(
     scope: env.AUTHFETCH_SCOPE ?? "openid profile offline_access",
     port,
     baseUrl: env.AUTHFETCH_BASE_URL,
+    publicUrl: env.AUTHFETCH_PUBLIC_HOST
+      ? {
+        scheme: env.AUTHFETCH_PUBLIC_SCHEME === "http" ? "http" as const : "https" as const,
+        host: env.AUTHFETCH_PUBLIC_HOST,
+        port: env.AUTHFETCH_PUBLIC_PORT ? Number(env.AUTHFETCH_PUBLIC_PORT) : undefined,
+        prefix: env.AUTHFETCH_PUBLIC_PREFIX,
+      }
+      : undefined,
   };
   if (env.AUTHFETCH_ISSUER) {
     return {
@@ -204,7 +220,7 @@ export async function configFromEnv(
       client_secret: clientSecret,
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
-      redirect_uris: [`${common.baseUrl ?? `http://127.0.0.1:${common.port}`}/callback`],
+      redirect_uris: [`${publicBase(common)}/callback`],
     }],
   });
   return {
@@ -213,10 +229,19 @@ export async function configFromEnv(
   };
 }
 
+function publicBase(config: Pick<WebLoginConfig, "baseUrl" | "publicUrl" | "port">): string {
+  const parts = config.publicUrl;
+  if (config.baseUrl !== undefined || parts === undefined) {
+    return config.baseUrl ?? `http://127.0.0.1:${config.port}`;
+  }
+  const port = parts.port === undefined ? "" : `:${parts.port}`;
+  return `${parts.scheme ?? "https"}://${parts.host}${port}${parts.prefix ?? ""}`;
+}
+
 if (import.meta.main) {
   const { config, stop } = await configFromEnv(Deno.env.toObject());
   const app = startWebLogin(config);
-  console.log(`Listening on ${app.url}; open ${config.baseUrl ?? app.url}/login (Ctrl-C to stop)`);
+  console.log(`Listening on ${app.url}; open ${publicBase(config)}/login (Ctrl-C to stop)`);
   Deno.addSignalListener("SIGINT", async () => {
     await app.close();
     await stop();

@@ -144,7 +144,7 @@ export async function postForm(
   headers.set("accept", "application/json");
   headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
   const audience = options.assertionAudience ??
-    (options.issuer !== undefined ? String(options.issuer) : url.href);
+    (options.issuer !== undefined ? issuerId(options.issuer) : url.href);
   const fetch = withRetry(options);
   const dpop = options.dpop;
   const send = async (): Promise<Response> => {
@@ -179,6 +179,15 @@ export async function postForm(
     ...await parseFormResponse(response, request.context, request.allowEmpty),
     headers: response.headers,
   };
+}
+
+/**
+ * The issuer identifier as a string: a `URL` object's href gains a "/" after a bare origin, which
+ * issuers (`https://as.example`) do not have.
+ */
+function issuerId(issuer: string | URL): string {
+  if (typeof issuer === "string") return issuer;
+  return issuer.pathname === "/" && !issuer.search ? issuer.href.slice(0, -1) : issuer.href;
 }
 
 const endpointFetches = new WeakMap<object, Fetch>();

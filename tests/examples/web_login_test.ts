@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { decodeJwt } from "jose";
 import { configFromEnv, startWebLogin } from "../../examples/web_login.ts";
 import { completeAuthorization } from "../peers/oidc_interactions.ts";
 
@@ -33,6 +34,32 @@ Deno.test("examples/web_login.ts logs a user in against the embedded provider", 
     const replay = await fetch(callback, { redirect: "manual" });
     assert.equal(replay.status, 400);
     await replay.body?.cancel();
+  } finally {
+    await app.close();
+    await stop();
+  }
+});
+
+Deno.test("examples/web_login.ts takes its public base URL as scheme/host/port/prefix", async () => {
+  const { config, stop } = await configFromEnv({
+    PORT: "0",
+    AUTHFETCH_PUBLIC_SCHEME: "http",
+    AUTHFETCH_PUBLIC_HOST: "127.0.0.1",
+    AUTHFETCH_PUBLIC_PORT: "8443",
+    AUTHFETCH_PUBLIC_PREFIX: "/myapp",
+  });
+  const app = startWebLogin(config);
+  try {
+    const start = await fetch(`${app.url}/login`, { redirect: "manual" });
+    await start.body?.cancel();
+    const authorization = new URL(start.headers.get("location")!);
+    assert.equal(
+      authorization.searchParams.get("redirect_uri"),
+      "http://127.0.0.1:8443/myapp/callback",
+    );
+    // The state is a signed JWT with an expiry.
+    const state = authorization.searchParams.get("state")!;
+    assert.equal(typeof decodeJwt(state).exp, "number");
   } finally {
     await app.close();
     await stop();
