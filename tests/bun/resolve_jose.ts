@@ -12,13 +12,18 @@ import { resolve, sep } from "node:path";
 
 const jose = Bun.resolveSync("jose", import.meta.dir);
 const root = resolve(import.meta.dir, "..", "..");
-const core = new RegExp(`^${root.replaceAll(sep, "\\/")}\\/(mod\\.ts|src\\/.*\\.ts)$`);
+const core = new RegExp(
+  `^${root.replaceAll(sep, "\\/")}\\/(mod\\.ts|src\\/.*\\.ts)$`,
+);
 
 plugin({
   name: "jose from tests/bun/node_modules",
   setup(build) {
     build.onLoad({ filter: core }, async ({ path }) => ({
-      contents: (await Bun.file(path).text()).replaceAll(/from "jose"/g, `from ${JSON.stringify(jose)}`),
+      contents: (await Bun.file(path).text()).replaceAll(
+        /from "jose"/g,
+        `from ${JSON.stringify(jose)}`,
+      ),
       loader: "ts",
     }));
   },

@@ -190,3 +190,22 @@ Deno.test("auth() leaves the caller's own Authorization alone only with keepExis
   });
   assert.deepEqual(seen.map((s) => s.auth), ["Basic mine", "Bearer managed"]);
 });
+
+Deno.test("auth() makes 1,000 concurrent cold requests over HTTP cause exactly 1 token request", async () => {
+  const server = startTokenServer({ tokenDelay: 20 });
+  try {
+    const tokens = tokenSource(
+      clientCredentials({ tokenUrl: server.tokenUrl, clientId: "client", clientSecret: "secret" }),
+    );
+    const api = createFetch([retry(), auth(tokens)]);
+    const statuses = await Promise.all(Array.from({ length: 1000 }, async (_, i) => {
+      const response = await api(`${server.origin}/api/cold/${i}`);
+      await response.body?.cancel();
+      return response.status;
+    }));
+    assert.ok(statuses.every((s) => s === 200));
+    assert.equal(server.stats.tokenRequests, 1);
+  } finally {
+    await server.close();
+  }
+});
