@@ -5,14 +5,14 @@
  * @module
  */
 
-import { AuthFetchError, OAuthError, TokenResponseError } from "../errors.ts";
+import { AuthFetchError, TokenResponseError } from "../errors.ts";
 import { createFetch, type Fetch, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { type AuthorizationServerMetadata, discover } from "../oauth/discovery.ts";
 import { excerpt } from "../redact.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
 import { timeout } from "../handlers/timeout.ts";
-import { type Token, tokenFromResponse } from "../tokens/token.ts";
+import { throwIfOAuthError, type Token, tokenFromResponse } from "../tokens/token.ts";
 import { applyClientAuth, type ClientCredentialsOptions } from "./client_auth.ts";
 import type { DPoPKey } from "../oauth/dpop.ts";
 
@@ -261,18 +261,7 @@ export async function parseFormResponse(
     );
   }
   const body = parsed as Record<string, unknown>;
-  if (typeof body.error === "string" && body.error !== "") {
-    throw new OAuthError({
-      error: body.error,
-      errorDescription: typeof body.error_description === "string"
-        ? body.error_description
-        : undefined,
-      errorUri: typeof body.error_uri === "string" ? body.error_uri : undefined,
-      status,
-      context,
-      body,
-    });
-  }
+  throwIfOAuthError(body, status, context, true);
   if (!response.ok) {
     throw new TokenResponseError(
       `${context} failed with HTTP ${status} and no OAuth error: ${excerpt(text)}`,

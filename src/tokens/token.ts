@@ -142,12 +142,14 @@ function describe(value: unknown): string {
  * @param body The parsed body.
  * @param status The HTTP status.
  * @param context What was being done, for the message.
+ * @param keepBody Keep the (redacted) body on the error as `OAuthError.body`.
  * @throws {OAuthError} When `body.error` is a non-empty string.
  */
 export function throwIfOAuthError(
   body: Record<string, unknown>,
   status: number | undefined,
   context: string,
+  keepBody = false,
 ): void {
   const error = body.error;
   if (typeof error !== "string" || error === "") return;
@@ -159,6 +161,7 @@ export function throwIfOAuthError(
     errorUri: typeof body.error_uri === "string" ? body.error_uri : undefined,
     status,
     context,
+    body: keepBody ? body : undefined,
   });
 }
 
