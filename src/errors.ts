@@ -7,7 +7,18 @@
 
 import { redactObject, redactText } from "./redact.ts";
 
-/** Stable codes carried by {@linkcode AuthFetchError.code}. */
+/**
+ * Stable codes carried by {@linkcode AuthFetchError.code}.
+ *
+ * @example
+ * ```ts
+ * import { AuthFetchError, type AuthFetchErrorCode } from "@authfetch/authfetch";
+ * function codeOf(error: unknown): AuthFetchErrorCode | undefined {
+ *   return error instanceof AuthFetchError ? error.code : undefined;
+ * }
+ * console.log(codeOf(new AuthFetchError("timeout", "token request timed out"))); // "timeout"
+ * ```
+ */
 export type AuthFetchErrorCode =
   | "oauth_error"
   | "invalid_token_response"
@@ -19,7 +30,17 @@ export type AuthFetchErrorCode =
   | "store_error"
   | "discovery_error";
 
-/** Options common to every {@linkcode AuthFetchError}. */
+/**
+ * Options common to every {@linkcode AuthFetchError}.
+ *
+ * @example
+ * ```ts
+ * import { type AuthFetchErrorOptions, TokenResponseError } from "@authfetch/authfetch";
+ * const options: AuthFetchErrorOptions = { status: 502, cause: new Error("bad gateway") };
+ * const error = new TokenResponseError("token request failed with HTTP 502", options);
+ * console.log(error.status); // 502
+ * ```
+ */
 export interface AuthFetchErrorOptions {
   /** The underlying error, if any. @default undefined */
   cause?: unknown;
@@ -70,7 +91,17 @@ export class AuthFetchError extends Error {
   }
 }
 
-/** The fields of an OAuth 2 error response (RFC 6749 §5.2) plus the HTTP status. */
+/**
+ * The fields of an OAuth 2 error response (RFC 6749 §5.2) plus the HTTP status.
+ *
+ * @example
+ * ```ts
+ * import { OAuthError, type OAuthErrorInit } from "@authfetch/authfetch";
+ * const init: OAuthErrorInit = { error: "invalid_grant", status: 400, context: "token request" };
+ * const error = new OAuthError(init);
+ * console.log(error.code, error.error); // "oauth_error" "invalid_grant"
+ * ```
+ */
 export interface OAuthErrorInit {
   /** The `error` code, such as `invalid_grant`. */
   error: string;

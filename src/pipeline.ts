@@ -4,20 +4,62 @@
  * @module
  */
 
-/** Sends a request on to the rest of the pipeline and resolves to its response. */
+/**
+ * Sends a request on to the rest of the pipeline and resolves to its response.
+ *
+ * @example
+ * ```ts
+ * import type { Handler, Next } from "@authfetch/authfetch";
+ * const logStatus: Handler = async (request: Request, next: Next): Promise<Response> => {
+ *   const response = await next(request);
+ *   console.log(request.method, request.url, response.status);
+ *   return response;
+ * };
+ * ```
+ */
 export type Next = (request: Request) => Promise<Response>;
 
 /**
  * One step of the pipeline. It may change the request (headers are set on the request it was given),
  * call `next` once, or more than once for replays it makes on purpose (each with its own clone), and
  * return or replace the response.
+ *
+ * @example
+ * ```ts
+ * import { createFetch, type Handler } from "@authfetch/authfetch";
+ * const userAgent: Handler = (request, next) => {
+ *   request.headers.set("user-agent", "my-app/1.0");
+ *   return next(request);
+ * };
+ * const api = createFetch([userAgent]);
+ * ```
  */
 export type Handler = (request: Request, next: Next) => Promise<Response>;
 
-/** A function with the exact signature of the platform `fetch`. */
+/**
+ * A function with the exact signature of the platform `fetch`.
+ *
+ * @example
+ * ```ts
+ * import { createFetch, type Fetch } from "@authfetch/authfetch";
+ * const stub: Fetch = () => Promise.resolve(new Response("ok"));
+ * const api: Fetch = createFetch([], { fetch: stub });
+ * console.log(await (await api("https://example.com/")).text()); // "ok"
+ * ```
+ */
 export type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
-/** Options of {@linkcode createFetch}. */
+/**
+ * Options of {@linkcode createFetch}.
+ *
+ * @example
+ * ```ts
+ * import { createFetch, type CreateFetchOptions } from "@authfetch/authfetch";
+ * const options: CreateFetchOptions = { baseUrl: "https://api.example.com/v1/", maxRedirects: 5 };
+ * const api = createFetch([], options);
+ * // const orders = await (await api("orders")).json(); // GET https://api.example.com/v1/orders
+ * ```
+ */
 export interface CreateFetchOptions {
   /** The fetch at the end of the pipeline. @default globalThis.fetch */
   fetch?: Fetch;

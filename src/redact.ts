@@ -10,7 +10,16 @@
 const SECRET_KEY =
   /(authorization|secret|assertion|password|passwd|^code$|code_verifier|device_code|(^|_)token$|^access$|^refresh$|cookie|api[_-]?key|^dpop$)/i;
 
-/** The placeholder that replaces a secret value. */
+/**
+ * The placeholder that replaces a secret value.
+ *
+ * @example
+ * ```ts
+ * import { REDACTED, redactObject } from "@authfetch/authfetch";
+ * const safe = redactObject({ password: "hunter2", user: "alice" }) as Record<string, unknown>;
+ * console.log(safe.password === REDACTED); // true
+ * ```
+ */
 export const REDACTED = "<redacted>";
 
 /**

@@ -7,7 +7,16 @@
 import { AuthFetchError } from "../errors.ts";
 import { redactText } from "../redact.ts";
 
-/** The CLI's exit codes. */
+/**
+ * The CLI's exit codes.
+ *
+ * @example
+ * ```ts
+ * import { EXIT, run } from "@authfetch/authfetch/cli";
+ * const code = await run(["--version"], { stdout: () => Promise.resolve() });
+ * console.log(code === EXIT.ok); // true
+ * ```
+ */
 export const EXIT = {
   /** Success. */
   ok: 0,

@@ -6,7 +6,20 @@
  * @module
  */
 
-/** What the CLI reads and writes; `run()` fills in whatever is not given from `Deno`. */
+/**
+ * What the CLI reads and writes; `run()` fills in whatever is not given from `Deno`.
+ *
+ * @example
+ * ```ts
+ * import { type CliIo, run } from "@authfetch/authfetch/cli";
+ * const written: (string | Uint8Array)[] = [];
+ * const io: Partial<CliIo> = {
+ *   stdout: (chunk) => Promise.resolve(void written.push(chunk)),
+ *   env: () => undefined, // no AUTHFETCH_* variables
+ * };
+ * console.log(await run(["--version"], io), written.join("")); // 0 "authfetch 0.1.0\n"
+ * ```
+ */
 export interface CliIo {
   /** Writes to standard output. @default Deno.stdout */
   stdout: (chunk: Uint8Array | string) => Promise<void>;

@@ -5,5 +5,13 @@
  * @module
  */
 
-/** The version of authfetch this CLI belongs to. */
+/**
+ * The version of authfetch this CLI belongs to.
+ *
+ * @example
+ * ```ts
+ * import { VERSION } from "@authfetch/authfetch/cli";
+ * console.log(`authfetch ${VERSION}`); // "authfetch 0.1.0"
+ * ```
+ */
 export const VERSION = "0.1.0";

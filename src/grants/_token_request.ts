@@ -16,7 +16,21 @@ import { throwIfOAuthError, type Token, tokenFromResponse } from "../tokens/toke
 import { applyClientAuth, type ClientCredentialsOptions } from "./client_auth.ts";
 import type { DPoPKey } from "../oauth/dpop.ts";
 
-/** Options common to every grant and endpoint call. */
+/**
+ * Options common to every grant and endpoint call.
+ *
+ * @example
+ * ```ts
+ * import { type EndpointOptions, revoke } from "@authfetch/authfetch";
+ * const endpoint: EndpointOptions = {
+ *   issuer: "https://auth.example.com",
+ *   clientId: "my-app",
+ *   retry: true,
+ *   timeout: 10_000,
+ * };
+ * // await revoke({ ...endpoint, token: "a-refresh-token" });
+ * ```
+ */
 export interface EndpointOptions extends ClientCredentialsOptions {
   /** The token endpoint. Give it, or `issuer` to find it by discovery. @default from discovery */
   tokenUrl?: string | URL;
@@ -50,7 +64,21 @@ export interface EndpointOptions extends ClientCredentialsOptions {
   dpop?: DPoPKey;
 }
 
-/** Options common to grants that request scopes and resources. */
+/**
+ * Options common to grants that request scopes and resources.
+ *
+ * @example
+ * ```ts
+ * import { clientCredentials, type GrantOptions } from "@authfetch/authfetch";
+ * const options: GrantOptions = {
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "my-service",
+ *   clientSecret: "s3cret",
+ *   scope: ["orders:read", "orders:write"],
+ * };
+ * const grant = clientCredentials(options);
+ * ```
+ */
 export interface GrantOptions extends EndpointOptions {
   /** The scope: a space-separated string or a list. @default undefined */
   scope?: string | readonly string[];
@@ -66,7 +94,20 @@ type EndpointName =
   | "revocation_endpoint"
   | "introspection_endpoint";
 
-/** Form parameters; `undefined` values are left out and arrays repeat the parameter. */
+/**
+ * Form parameters; `undefined` values are left out and arrays repeat the parameter.
+ *
+ * @example
+ * ```ts
+ * import { type FormParams, requestToken } from "@authfetch/authfetch";
+ * const params: FormParams = {
+ *   grant_type: "client_credentials",
+ *   resource: ["https://a.example.com", "https://b.example.com"], // sent twice
+ *   scope: undefined, // left out
+ * };
+ * // const token = await requestToken({ tokenUrl: "https://auth.example.com/token" }, params);
+ * ```
+ */
 export type FormParams = Record<string, string | readonly string[] | undefined>;
 
 /**
@@ -105,7 +146,20 @@ export function scopeString(scope: string | readonly string[] | undefined): stri
   return text === "" ? undefined : text;
 }
 
-/** What {@linkcode postForm} returns. */
+/**
+ * What {@linkcode postForm} returns.
+ *
+ * @example
+ * ```ts
+ * import { type FormResponse, postForm } from "@authfetch/authfetch";
+ * const fetch = () => Promise.resolve(Response.json({ active: false })); // a stub server
+ * const url = new URL("https://auth.example.com/introspect");
+ * const answer: FormResponse = await postForm({ fetch }, url, { token: "abc" }, {
+ *   context: "introspection",
+ * });
+ * console.log(answer.status, answer.body.active); // 200 false
+ * ```
+ */
 export interface FormResponse {
   /** The HTTP status. */
   status: number;
@@ -125,6 +179,16 @@ export interface FormResponse {
  * @param params The form parameters.
  * @param request Signal, context for messages, and whether an empty 200 is acceptable.
  * @returns The status and parsed body.
+ *
+ * @example
+ * ```ts
+ * import { postForm } from "@authfetch/authfetch";
+ * const fetch = () => Promise.resolve(Response.json({ active: true, scope: "api:read" })); // stub
+ * const url = new URL("https://auth.example.com/introspect");
+ * const form = { token: "abc", token_type_hint: "access_token" };
+ * const { status, body } = await postForm({ fetch }, url, form, { context: "introspection" });
+ * console.log(status, body.scope); // 200 "api:read"
+ * ```
  */
 export async function postForm(
   options: EndpointOptions,
@@ -280,6 +344,16 @@ export async function parseFormResponse(
  * @param params Grant parameters (`grant_type` and the rest).
  * @param request The signal, and headers such as a DPoP proof.
  * @returns The token.
+ *
+ * @example
+ * ```ts
+ * import { requestToken } from "@authfetch/authfetch";
+ * // A stub token endpoint:
+ * const fetch = () => Promise.resolve(Response.json({ access_token: "abc", token_type: "Bearer" }));
+ * const options = { tokenUrl: "https://auth.example.com/oauth/token", clientId: "svc", fetch };
+ * const token = await requestToken(options, { grant_type: "client_credentials", scope: "api:read" });
+ * console.log(token.accessToken); // "abc"
+ * ```
  */
 export async function requestToken(
   options: EndpointOptions,

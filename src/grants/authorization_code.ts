@@ -35,7 +35,21 @@ import type { Token } from "../tokens/token.ts";
 import { grantKey, type GrantOptions, requestToken, scopeString } from "./_token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
-/** Options of {@linkcode authorizationCode}. */
+/**
+ * Options of {@linkcode authorizationCode}.
+ *
+ * @example
+ * ```ts
+ * import { authorizationCode, type AuthorizationCodeOptions } from "@authfetch/authfetch";
+ * const options: AuthorizationCodeOptions = {
+ *   issuer: "https://auth.example.com",
+ *   clientId: "web",
+ *   baseUrl: "https://app.example.com/myapp",
+ *   scope: "openid email",
+ * };
+ * console.log(authorizationCode(options).redirectUri); // "https://app.example.com/myapp/callback"
+ * ```
+ */
 export interface AuthorizationCodeOptions extends GrantOptions {
   /** The client id. */
   clientId: string;
@@ -78,7 +92,21 @@ export interface AuthorizationCodeOptions extends GrantOptions {
     | false;
 }
 
-/** Options of {@linkcode AuthorizationCodeFlow.start}. */
+/**
+ * Options of {@linkcode AuthorizationCodeFlow.start}.
+ *
+ * @example
+ * ```ts
+ * import { authorizationCode, type AuthorizationStartOptions } from "@authfetch/authfetch";
+ * const flow = authorizationCode({
+ *   authorizationUrl: "https://auth.example.com/authorize",
+ *   clientId: "web",
+ *   redirectUri: "https://app.example.com/callback",
+ * });
+ * const options: AuthorizationStartOptions = { scope: ["openid", "email"], loginHint: "alice" };
+ * console.log((await flow.start(options)).url.searchParams.get("login_hint")); // "alice"
+ * ```
+ */
 export interface AuthorizationStartOptions {
   /** Scope for this login, replacing the configured one. @default the configured `scope` */
   scope?: string | readonly string[];
@@ -96,7 +124,21 @@ export interface AuthorizationStartOptions {
   signal?: AbortSignal;
 }
 
-/** What {@linkcode AuthorizationCodeFlow.start} returns: send the user to `url`, keep the rest. */
+/**
+ * What {@linkcode AuthorizationCodeFlow.start} returns: send the user to `url`, keep the rest.
+ *
+ * @example
+ * ```ts
+ * import { authorizationCode, type AuthorizationRequest } from "@authfetch/authfetch";
+ * const flow = authorizationCode({
+ *   authorizationUrl: "https://auth.example.com/authorize",
+ *   clientId: "web",
+ *   redirectUri: "https://app.example.com/callback",
+ * });
+ * const login: AuthorizationRequest = await flow.start(); // keep state and codeVerifier
+ * console.log(login.url.searchParams.get("code_challenge_method")); // "S256"
+ * ```
+ */
 export interface AuthorizationRequest {
   /** The authorization URL to send the user's browser to. */
   url: URL;
@@ -110,7 +152,19 @@ export interface AuthorizationRequest {
   redirectUri: string;
 }
 
-/** Options of {@linkcode AuthorizationCodeFlow.finish}: what `start` returned and was kept. */
+/**
+ * Options of {@linkcode AuthorizationCodeFlow.finish}: what `start` returned and was kept.
+ *
+ * @example
+ * ```ts
+ * import { authorizationCode, type AuthorizationFinishOptions } from "@authfetch/authfetch";
+ * const flow = authorizationCode({ issuer: "https://auth.example.com", clientId: "web" });
+ * async function callback(request: Request, kept: AuthorizationFinishOptions) {
+ *   return await flow.finish(new URL(request.url), kept);
+ * }
+ * // await callback(request, { state: session.state, codeVerifier: session.codeVerifier });
+ * ```
+ */
 export interface AuthorizationFinishOptions {
   /** The state from `start`; required unless `stateKey` is set (recommended even then, to bind the session). */
   state?: string;
@@ -124,13 +178,38 @@ export interface AuthorizationFinishOptions {
   signal?: AbortSignal;
 }
 
-/** The token `finish` returns; `idTokenClaims` holds the validated ID token's claims, if any. */
+/**
+ * The token `finish` returns; `idTokenClaims` holds the validated ID token's claims, if any.
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizationCodeToken } from "@authfetch/authfetch";
+ * function userOf(token: AuthorizationCodeToken): string | undefined {
+ *   return token.idTokenClaims?.sub;
+ * }
+ * // const user = userOf(await flow.finish(callbackUrl, kept));
+ * ```
+ */
 export interface AuthorizationCodeToken extends Token {
   /** The validated ID token claims (`sub`, `email`…), when an ID token came. */
   idTokenClaims?: IdTokenClaims;
 }
 
-/** A configured authorization code flow. */
+/**
+ * A configured authorization code flow.
+ *
+ * @example
+ * ```ts
+ * import { authorizationCode, type AuthorizationCodeFlow } from "@authfetch/authfetch";
+ * const flow: AuthorizationCodeFlow = authorizationCode({
+ *   issuer: "https://auth.example.com",
+ *   clientId: "web",
+ *   redirectUri: "https://app.example.com/callback",
+ * });
+ * // const { url, state, codeVerifier } = await flow.start(); then, in the callback:
+ * // const grant = flow.grant(await flow.finish(callbackUrl, { state, codeVerifier }));
+ * ```
+ */
 export interface AuthorizationCodeFlow {
   /** The configured redirect URI, if one was configured. */
   readonly redirectUri?: string;

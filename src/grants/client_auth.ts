@@ -7,7 +7,21 @@
 
 import { importJWK, type JWK, SignJWT } from "jose";
 
-/** How the client authenticates to the authorization server (RFC 6749 §2.3, OIDC Core §9). */
+/**
+ * How the client authenticates to the authorization server (RFC 6749 §2.3, OIDC Core §9).
+ *
+ * @example
+ * ```ts
+ * import { type ClientAuthMethod, clientCredentials } from "@authfetch/authfetch";
+ * const clientAuth: ClientAuthMethod = "client_secret_post";
+ * const grant = clientCredentials({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "my-service",
+ *   clientSecret: "s3cret",
+ *   clientAuth,
+ * });
+ * ```
+ */
 export type ClientAuthMethod =
   | "client_secret_basic"
   | "client_secret_post"
@@ -15,7 +29,18 @@ export type ClientAuthMethod =
   | "private_key_jwt"
   | "none";
 
-/** The client's identity and credentials. */
+/**
+ * The client's identity and credentials.
+ *
+ * @example
+ * ```ts
+ * import { clientCredentials, type ClientCredentialsOptions } from "@authfetch/authfetch";
+ * const algorithm = { name: "ECDSA", namedCurve: "P-256" };
+ * const { privateKey } = await crypto.subtle.generateKey(algorithm, false, ["sign", "verify"]);
+ * const client: ClientCredentialsOptions = { clientId: "my-service", privateKey };
+ * const grant = clientCredentials({ ...client, tokenUrl: "https://auth.example.com/oauth/token" });
+ * ```
+ */
 export interface ClientCredentialsOptions {
   /** The client id. @default undefined */
   clientId?: string;

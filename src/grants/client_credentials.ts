@@ -8,7 +8,21 @@ import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
 import { grantKey, type GrantOptions, requestToken, scopeString } from "./_token_request.ts";
 
-/** Options of {@linkcode clientCredentials}. */
+/**
+ * Options of {@linkcode clientCredentials}.
+ *
+ * @example
+ * ```ts
+ * import { clientCredentials, type ClientCredentialsGrantOptions } from "@authfetch/authfetch";
+ * const options: ClientCredentialsGrantOptions = {
+ *   issuer: "https://auth.example.com", // token endpoint found by discovery
+ *   clientId: "my-service",
+ *   clientSecret: "s3cret",
+ *   scope: "api:read",
+ * };
+ * const grant = clientCredentials(options);
+ * ```
+ */
 export type ClientCredentialsGrantOptions = GrantOptions;
 
 /**

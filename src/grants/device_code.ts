@@ -20,7 +20,18 @@ import { refreshWith } from "./_refresh.ts";
 
 const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
-/** What to show the user: where to go and which code to enter. */
+/**
+ * What to show the user: where to go and which code to enter.
+ *
+ * @example
+ * ```ts
+ * import { deviceCode, type DevicePrompt } from "@authfetch/authfetch";
+ * const onPrompt = (prompt: DevicePrompt): void => {
+ *   console.log(`Open ${prompt.verificationUri} and enter ${prompt.userCode}`);
+ * };
+ * const grant = deviceCode({ issuer: "https://auth.example.com", clientId: "my-cli", onPrompt });
+ * ```
+ */
 export interface DevicePrompt {
   /** The code the user enters. */
   userCode: string;
@@ -32,7 +43,19 @@ export interface DevicePrompt {
   expiresIn: number;
 }
 
-/** Passed to `onPoll` before each wait: for a countdown. */
+/**
+ * Passed to `onPoll` before each wait: for a countdown.
+ *
+ * @example
+ * ```ts
+ * import { deviceCode, type DevicePollProgress } from "@authfetch/authfetch";
+ * const onPoll = (progress: DevicePollProgress): void => {
+ *   console.error(`poll ${progress.attempt}: ${Math.round(progress.remaining / 1000)} s left`);
+ * };
+ * const onPrompt = () => {};
+ * const grant = deviceCode({ issuer: "https://auth.example.com", clientId: "cli", onPrompt, onPoll });
+ * ```
+ */
 export interface DevicePollProgress {
   /** How many polls have been sent so far. */
   attempt: number;
@@ -44,7 +67,20 @@ export interface DevicePollProgress {
   remaining: number;
 }
 
-/** Options of {@linkcode deviceCode}. */
+/**
+ * Options of {@linkcode deviceCode}.
+ *
+ * @example
+ * ```ts
+ * import { deviceCode, type DeviceCodeOptions, tokenSource } from "@authfetch/authfetch";
+ * const options: DeviceCodeOptions = {
+ *   issuer: "https://auth.example.com",
+ *   clientId: "my-cli",
+ *   onPrompt: ({ verificationUri, userCode }) => console.log(`Open ${verificationUri}: ${userCode}`),
+ * };
+ * const tokens = tokenSource(deviceCode(options));
+ * ```
+ */
 export interface DeviceCodeOptions extends GrantOptions {
   /** The device authorization endpoint. @default the issuer's `device_authorization_endpoint`, by discovery */
   deviceAuthorizationUrl?: string | URL;

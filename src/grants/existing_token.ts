@@ -10,7 +10,21 @@ import { jwtTimes, type Token } from "../tokens/token.ts";
 import type { GrantOptions } from "./_token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
-/** Options of {@linkcode existingToken}. */
+/**
+ * Options of {@linkcode existingToken}.
+ *
+ * @example
+ * ```ts
+ * import { existingToken, type ExistingTokenOptions } from "@authfetch/authfetch";
+ * const options: ExistingTokenOptions = {
+ *   accessToken: "abc",
+ *   refreshToken: "def",
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "my-app",
+ * };
+ * const grant = existingToken(options);
+ * ```
+ */
 export interface ExistingTokenOptions extends Partial<GrantOptions> {
   /** The access token. */
   accessToken: string;

@@ -12,7 +12,21 @@ import { excerpt } from "../redact.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import { jwtTimes, type Token } from "../tokens/token.ts";
 
-/** Options of {@linkcode jsonLogin}. */
+/**
+ * Options of {@linkcode jsonLogin}.
+ *
+ * @example
+ * ```ts
+ * import { jsonLogin, type JsonLoginOptions } from "@authfetch/authfetch";
+ * const options: JsonLoginOptions = {
+ *   loginUrl: "https://api.example.com/auth/login",
+ *   refreshUrl: "https://api.example.com/auth/refresh",
+ *   credentials: { email: "alice@example.com", password: "s3cret" },
+ *   accessField: "data.token",
+ * };
+ * const grant = jsonLogin(options);
+ * ```
+ */
 export interface JsonLoginOptions {
   /** Where credentials are POSTed, such as `https://api.example.com/api/token/`. */
   loginUrl: string | URL;
@@ -54,7 +68,20 @@ export interface JsonLoginOptions {
   now?: () => number;
 }
 
-/** The grant {@linkcode jsonLogin} returns: a {@linkcode Grant} that can also check a token. */
+/**
+ * The grant {@linkcode jsonLogin} returns: a {@linkcode Grant} that can also check a token.
+ *
+ * @example
+ * ```ts
+ * import { jsonLogin, type JsonLoginGrant } from "@authfetch/authfetch";
+ * const grant: JsonLoginGrant = jsonLogin({
+ *   loginUrl: "https://api.example.com/api/token/",
+ *   verifyUrl: "https://api.example.com/api/token/verify/",
+ *   credentials: { username: "alice", password: "s3cret" },
+ * });
+ * // const valid = await grant.verify("a-saved-access-token");
+ * ```
+ */
 export interface JsonLoginGrant extends Grant {
   /**
    * Asks the verify URL whether a token is valid: `true` for a 2xx, `false` for 400/401/403.

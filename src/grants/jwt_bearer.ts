@@ -18,7 +18,18 @@ import {
 
 const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-/** How {@linkcode jwtBearer} signs a new assertion for each token request. */
+/**
+ * How {@linkcode jwtBearer} signs a new assertion for each token request.
+ *
+ * @example
+ * ```ts
+ * import { type JwtAssertionOptions, jwtBearer } from "@authfetch/authfetch";
+ * const algorithm = { name: "ECDSA", namedCurve: "P-256" };
+ * const { privateKey } = await crypto.subtle.generateKey(algorithm, false, ["sign", "verify"]);
+ * const sign: JwtAssertionOptions = { key: privateKey, issuer: "svc@example.com", lifetime: 300 };
+ * const grant = jwtBearer({ tokenUrl: "https://auth.example.com/oauth/token", sign });
+ * ```
+ */
 export interface JwtAssertionOptions {
   /** The signing key: a private `CryptoKey` or a private JWK (a service account's key). */
   key: CryptoKey | JsonWebKey;
@@ -40,7 +51,20 @@ export interface JwtAssertionOptions {
   claims?: Record<string, unknown>;
 }
 
-/** Options of {@linkcode jwtBearer}. */
+/**
+ * Options of {@linkcode jwtBearer}.
+ *
+ * @example
+ * ```ts
+ * import { jwtBearer, type JwtBearerGrantOptions } from "@authfetch/authfetch";
+ * const options: JwtBearerGrantOptions = {
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   assertion: "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJzdmMifQ.c2ln", // issued elsewhere
+ *   scope: "api:read",
+ * };
+ * const grant = jwtBearer(options);
+ * ```
+ */
 export interface JwtBearerGrantOptions extends GrantOptions {
   /** A ready-made assertion (a compact JWT), sent as it is. Give it or `sign`. @default undefined */
   assertion?: string;

@@ -9,7 +9,21 @@ import type { Token } from "../tokens/token.ts";
 import { grantKey, type GrantOptions, requestToken, scopeString } from "./_token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
-/** Options of {@linkcode password}. */
+/**
+ * Options of {@linkcode password}.
+ *
+ * @example
+ * ```ts
+ * import { password, type PasswordGrantOptions } from "@authfetch/authfetch";
+ * const options: PasswordGrantOptions = {
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "legacy-app",
+ *   username: "alice",
+ *   password: "correct horse battery staple",
+ * };
+ * const grant = password(options);
+ * ```
+ */
 export interface PasswordGrantOptions extends GrantOptions {
   /** The resource owner's user name. */
   username: string;

@@ -10,7 +10,20 @@ import type { Token } from "../tokens/token.ts";
 import { grantKey, type GrantOptions } from "./_token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
-/** Options of {@linkcode refreshToken}. */
+/**
+ * Options of {@linkcode refreshToken}.
+ *
+ * @example
+ * ```ts
+ * import { refreshToken, type RefreshTokenGrantOptions, tokenSource } from "@authfetch/authfetch";
+ * const options: RefreshTokenGrantOptions = {
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "my-app",
+ *   refreshToken: "a-saved-refresh-token",
+ * };
+ * const tokens = tokenSource(refreshToken(options));
+ * ```
+ */
 export interface RefreshTokenGrantOptions extends GrantOptions {
   /** The refresh token to start from; never logged. */
   refreshToken: string;

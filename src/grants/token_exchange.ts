@@ -14,10 +14,35 @@ const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange";
 /** RFC 8693 §3 `urn:ietf:params:oauth:token-type:access_token`. */
 const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
 
-/** A token to exchange: the value, or a function called for each request (another source's token, say). */
+/**
+ * A token to exchange: the value, or a function called for each request (another source's token, say).
+ *
+ * @example
+ * ```ts
+ * import { type ExchangedToken, existingToken, tokenExchange, tokenSource } from "@authfetch/authfetch";
+ * const user = tokenSource(existingToken({ accessToken: "user-token" }));
+ * const subjectToken: ExchangedToken = async () => (await user.getToken()).accessToken;
+ * const tokenUrl = "https://auth.example.com/oauth/token";
+ * const grant = tokenExchange({ tokenUrl, subjectToken, subject: "alice" });
+ * ```
+ */
 export type ExchangedToken = string | (() => string | Promise<string>);
 
-/** Options of {@linkcode tokenExchange}. */
+/**
+ * Options of {@linkcode tokenExchange}.
+ *
+ * @example
+ * ```ts
+ * import { tokenExchange, type TokenExchangeGrantOptions } from "@authfetch/authfetch";
+ * const options: TokenExchangeGrantOptions = {
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "gateway",
+ *   subjectToken: "the-caller's-token",
+ *   audience: "orders-api",
+ * };
+ * const grant = tokenExchange(options);
+ * ```
+ */
 export interface TokenExchangeGrantOptions extends GrantOptions {
   /** The `subject_token`: whom the new token is for. Never logged. */
   subjectToken: ExchangedToken;

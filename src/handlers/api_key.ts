@@ -7,7 +7,16 @@
 import { derive, type Handler, type Next, redirectedFrom } from "../pipeline.ts";
 import { originPolicy, type OriginsOption } from "./origins.ts";
 
-/** Options of {@linkcode apiKey}. */
+/**
+ * Options of {@linkcode apiKey}.
+ *
+ * @example
+ * ```ts
+ * import { apiKey, type ApiKeyOptions, createFetch } from "@authfetch/authfetch";
+ * const options: ApiKeyOptions = { scheme: "Token", origins: ["https://api.example.com"] };
+ * const api = createFetch([apiKey("my-key", options)]); // Authorization: Token my-key
+ * ```
+ */
 export interface ApiKeyOptions {
   /**
    * The header that carries the key. With `scheme`, the value is `<scheme> <key>` (for

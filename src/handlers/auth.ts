@@ -12,7 +12,17 @@ import { authorizationHeader, type Token } from "../tokens/token.ts";
 import { originPolicy, type OriginsOption } from "./origins.ts";
 import { sendWithRefresh } from "./refresh_on_401.ts";
 
-/** Options of {@linkcode auth}. */
+/**
+ * Options of {@linkcode auth}.
+ *
+ * @example
+ * ```ts
+ * import { auth, type AuthOptions, createFetch, existingToken, tokenSource } from "@authfetch/authfetch";
+ * const options: AuthOptions = { origins: ["https://api.example.com"], refreshOn401: false };
+ * const tokens = tokenSource(existingToken({ accessToken: "abc" }));
+ * const api = createFetch([auth(tokens, options)]);
+ * ```
+ */
 export interface AuthOptions {
   /**
    * Origins that may receive the token. Plain `http:` origins other than loopback receive it only when

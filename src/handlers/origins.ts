@@ -4,7 +4,18 @@
  * @module
  */
 
-/** Allowed origins: exact origins (`"https://api.example.com"`), URLs (their origin is used) or a predicate. */
+/**
+ * Allowed origins: exact origins (`"https://api.example.com"`), URLs (their origin is used) or a predicate.
+ *
+ * @example
+ * ```ts
+ * import { originPolicy, type OriginsOption } from "@authfetch/authfetch";
+ * const origins: OriginsOption = ["https://api.example.com"];
+ * const allowed = originPolicy(origins);
+ * console.log(allowed(new URL("https://api.example.com/v1/orders"))); // true
+ * console.log(allowed(new URL("https://evil.example.net/"))); // false
+ * ```
+ */
 export type OriginsOption = ReadonlyArray<string | URL> | ((url: URL) => boolean);
 
 /**

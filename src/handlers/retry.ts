@@ -6,7 +6,18 @@
 
 import { derive, type Handler, type Next, safeUrl } from "../pipeline.ts";
 
-/** What {@linkcode RetryOptions.onRetry} is told before each wait. */
+/**
+ * What {@linkcode RetryOptions.onRetry} is told before each wait.
+ *
+ * @example
+ * ```ts
+ * import { retry, type RetryEvent } from "@authfetch/authfetch";
+ * const onRetry = (event: RetryEvent): void => {
+ *   console.error(`retry ${event.attempt} of ${event.method} ${event.url} in ${event.delay} ms`);
+ * };
+ * const handler = retry({ onRetry });
+ * ```
+ */
 export interface RetryEvent {
   /** The retry about to happen: 1 for the first retry. */
   attempt: number;
@@ -22,7 +33,16 @@ export interface RetryEvent {
   error?: unknown;
 }
 
-/** Options of {@linkcode retry}. */
+/**
+ * Options of {@linkcode retry}.
+ *
+ * @example
+ * ```ts
+ * import { createFetch, retry, type RetryOptions } from "@authfetch/authfetch";
+ * const options: RetryOptions = { retries: 3, methods: ["GET", "POST"], maxDelay: 5000 };
+ * const api = createFetch([retry(options)]);
+ * ```
+ */
 export interface RetryOptions {
   /** Retries after the first attempt. @default 2 */
   retries?: number;

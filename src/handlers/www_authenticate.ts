@@ -4,7 +4,18 @@
  * @module
  */
 
-/** One challenge: its scheme and parameters (names lower-cased). */
+/**
+ * One challenge: its scheme and parameters (names lower-cased).
+ *
+ * @example
+ * ```ts
+ * import { type Challenge, parseWwwAuthenticate } from "@authfetch/authfetch";
+ * const [challenge]: Challenge[] = parseWwwAuthenticate(
+ *   'Bearer realm="api", error="invalid_token"',
+ * );
+ * console.log(challenge.scheme, challenge.params.error); // "Bearer" "invalid_token"
+ * ```
+ */
 export interface Challenge {
   /** The scheme as sent, such as `Bearer` or `DPoP`. */
   scheme: string;

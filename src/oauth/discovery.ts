@@ -9,7 +9,19 @@ import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import type { Fetch } from "../pipeline.ts";
 import { excerpt } from "../redact.ts";
 
-/** Authorization server metadata (RFC 8414 §2); members not listed are kept too. */
+/**
+ * Authorization server metadata (RFC 8414 §2); members not listed are kept too.
+ *
+ * @example
+ * ```ts
+ * import { type AuthorizationServerMetadata, discover } from "@authfetch/authfetch";
+ * async function tokenEndpointOf(issuer: string): Promise<string | undefined> {
+ *   const metadata: AuthorizationServerMetadata = await discover(issuer);
+ *   return metadata.token_endpoint;
+ * }
+ * // console.log(await tokenEndpointOf("https://auth.example.com"));
+ * ```
+ */
 export interface AuthorizationServerMetadata {
   /** The issuer identifier; equals the issuer asked for. */
   issuer: string;
@@ -41,7 +53,16 @@ export interface AuthorizationServerMetadata {
   [member: string]: unknown;
 }
 
-/** Options of {@linkcode discover}. */
+/**
+ * Options of {@linkcode discover}.
+ *
+ * @example
+ * ```ts
+ * import { discover, type DiscoverOptions } from "@authfetch/authfetch";
+ * const options: DiscoverOptions = { reload: true, signal: new AbortController().signal };
+ * // const metadata = await discover("https://auth.example.com", options);
+ * ```
+ */
 export interface DiscoverOptions {
   /** The fetch to use. @default globalThis.fetch */
   fetch?: Fetch;

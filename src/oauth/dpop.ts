@@ -17,7 +17,17 @@ import { derive, type Next } from "../pipeline.ts";
 import { algorithmOf } from "../grants/client_auth.ts";
 import { parseWwwAuthenticate } from "../handlers/www_authenticate.ts";
 
-/** Options of {@linkcode dpopKey}. */
+/**
+ * Options of {@linkcode dpopKey}.
+ *
+ * @example
+ * ```ts
+ * import { dpopKey, type DPoPKeyOptions } from "@authfetch/authfetch";
+ * const options: DPoPKeyOptions = { algorithm: "ES256" };
+ * const key = await dpopKey(options);
+ * console.log(key.algorithm); // "ES256"
+ * ```
+ */
 export interface DPoPKeyOptions {
   /**
    * A key pair to use (its private key may be non-extractable). @default a new non-extractable pair for
@@ -30,7 +40,18 @@ export interface DPoPKeyOptions {
   now?: () => number;
 }
 
-/** What {@linkcode DPoPKey.proof} puts in a proof besides `htm`, `htu`, `iat` and `jti`. */
+/**
+ * What {@linkcode DPoPKey.proof} puts in a proof besides `htm`, `htu`, `iat` and `jti`.
+ *
+ * @example
+ * ```ts
+ * import { dpopKey, type DPoPProofOptions } from "@authfetch/authfetch";
+ * const key = await dpopKey();
+ * const options: DPoPProofOptions = { accessToken: "abc", nonce: "server-nonce" };
+ * const proof = await key.proof("GET", "https://api.example.com/orders", options);
+ * console.log(proof.split(".").length); // 3
+ * ```
+ */
 export interface DPoPProofOptions {
   /** The access token the request carries; its hash goes in `ath`. @default undefined (token requests) */
   accessToken?: string;

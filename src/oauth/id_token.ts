@@ -19,7 +19,21 @@ import { endpointUrl } from "../http.ts";
 import type { Fetch } from "../pipeline.ts";
 import { discover } from "./discovery.ts";
 
-/** The claims of a validated ID token (OIDC Core §2); other claims are kept too. */
+/**
+ * The claims of a validated ID token (OIDC Core §2); other claims are kept too.
+ *
+ * @example
+ * ```ts
+ * import { type IdTokenClaims, validateIdToken } from "@authfetch/authfetch";
+ * async function emailOf(idToken: string): Promise<string | undefined> {
+ *   const claims: IdTokenClaims = await validateIdToken(idToken, {
+ *     issuer: "https://as",
+ *     clientId: "web",
+ *   });
+ *   return typeof claims.email === "string" ? claims.email : undefined;
+ * }
+ * ```
+ */
 export interface IdTokenClaims {
   /** The issuer. */
   iss: string;
@@ -39,7 +53,21 @@ export interface IdTokenClaims {
   [claim: string]: unknown;
 }
 
-/** Options of {@linkcode validateIdToken}. */
+/**
+ * Options of {@linkcode validateIdToken}.
+ *
+ * @example
+ * ```ts
+ * import { type IdTokenValidationOptions, validateIdToken } from "@authfetch/authfetch";
+ * const options: IdTokenValidationOptions = {
+ *   issuer: "https://auth.example.com",
+ *   clientId: "web",
+ *   nonce: "the-nonce-sent",
+ *   clockTolerance: 30,
+ * };
+ * // const claims = await validateIdToken(idToken, options);
+ * ```
+ */
 export interface IdTokenValidationOptions {
   /** The expected issuer (`iss`). */
   issuer: string | URL;

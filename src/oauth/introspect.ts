@@ -8,7 +8,19 @@ import { TokenResponseError } from "../errors.ts";
 import { type EndpointOptions, postForm, resolveEndpoint } from "../grants/_token_request.ts";
 import { excerpt } from "../redact.ts";
 
-/** An introspection response (RFC 7662 §2.2); members not listed are kept too. */
+/**
+ * An introspection response (RFC 7662 §2.2); members not listed are kept too.
+ *
+ * @example
+ * ```ts
+ * import { introspect, type IntrospectionResult } from "@authfetch/authfetch";
+ * async function scopesOf(token: string): Promise<string[]> {
+ *   const options = { issuer: "https://as", clientId: "api", clientSecret: "s3cret", token };
+ *   const result: IntrospectionResult = await introspect(options);
+ *   return result.active ? (result.scope ?? "").split(" ") : [];
+ * }
+ * ```
+ */
 export interface IntrospectionResult {
   /** Whether the token is currently active. Everything else is present only when it is. */
   active: boolean;
@@ -38,7 +50,21 @@ export interface IntrospectionResult {
   [member: string]: unknown;
 }
 
-/** Options of {@linkcode introspect}. */
+/**
+ * Options of {@linkcode introspect}.
+ *
+ * @example
+ * ```ts
+ * import { introspect, type IntrospectOptions } from "@authfetch/authfetch";
+ * const options: IntrospectOptions = {
+ *   introspectionUrl: "https://auth.example.com/oauth/introspect",
+ *   clientId: "api",
+ *   clientSecret: "s3cret",
+ *   token: "abc",
+ * };
+ * // const { active } = await introspect(options);
+ * ```
+ */
 export interface IntrospectOptions extends EndpointOptions {
   /** The token to look up. */
   token: string;

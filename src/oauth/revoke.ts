@@ -8,7 +8,20 @@ import { TokenResponseError } from "../errors.ts";
 import { type EndpointOptions, postForm, resolveEndpoint } from "../grants/_token_request.ts";
 import type { Token } from "../tokens/token.ts";
 
-/** Options of {@linkcode revoke}. */
+/**
+ * Options of {@linkcode revoke}.
+ *
+ * @example
+ * ```ts
+ * import { revoke, type RevokeOptions } from "@authfetch/authfetch";
+ * const options: RevokeOptions = {
+ *   issuer: "https://auth.example.com",
+ *   clientId: "my-app",
+ *   token: { accessToken: "abc", tokenType: "Bearer", refreshToken: "def" }, // revokes "def"
+ * };
+ * // await revoke(options);
+ * ```
+ */
 export interface RevokeOptions extends EndpointOptions {
   /**
    * The token to revoke: a string, or a {@linkcode Token} (its refresh token when it has one, which

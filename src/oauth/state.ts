@@ -10,10 +10,33 @@ import { StateError } from "../errors.ts";
 import { algorithmOf } from "../grants/client_auth.ts";
 import { randomToken } from "./pkce.ts";
 
-/** A key for signed states: a secret (≥ 32 bytes), an HMAC `CryptoKey`, or an asymmetric key pair. */
+/**
+ * A key for signed states: a secret (≥ 32 bytes), an HMAC `CryptoKey`, or an asymmetric key pair.
+ *
+ * @example
+ * ```ts
+ * import { signState, type StateKey } from "@authfetch/authfetch";
+ * const key: StateKey = crypto.getRandomValues(new Uint8Array(32));
+ * const state = await signState({ key, clientId: "web", issuer: "https://auth.example.com" });
+ * ```
+ */
 export type StateKey = string | Uint8Array | CryptoKey | CryptoKeyPair;
 
-/** Options of {@linkcode signState} and {@linkcode verifyState}. */
+/**
+ * Options of {@linkcode signState} and {@linkcode verifyState}.
+ *
+ * @example
+ * ```ts
+ * import { type SignedStateOptions, signState, verifyState } from "@authfetch/authfetch";
+ * const options: SignedStateOptions = {
+ *   key: "0123456789abcdef0123456789abcdef",
+ *   clientId: "web",
+ *   issuer: "https://auth.example.com",
+ *   maxAge: 300_000,
+ * };
+ * await verifyState(await signState(options), options);
+ * ```
+ */
 export interface SignedStateOptions {
   /** The signing key: a secret string or bytes (at least 32 bytes), an HMAC `CryptoKey`, or a key pair. */
   key: StateKey;
@@ -27,7 +50,21 @@ export interface SignedStateOptions {
   now?: () => number;
 }
 
-/** What a verified signed state carried. */
+/**
+ * What a verified signed state carried.
+ *
+ * @example
+ * ```ts
+ * import { signState, type StatePayload, verifyState } from "@authfetch/authfetch";
+ * const options = {
+ *   key: "0123456789abcdef0123456789abcdef",
+ *   clientId: "web",
+ *   issuer: "https://as",
+ * };
+ * const payload: StatePayload = await verifyState(await signState(options), options);
+ * console.log(payload.expiresAt > Date.now()); // true
+ * ```
+ */
 export interface StatePayload {
   /** The random nonce (`jti`) that makes each state unique. */
   nonce: string;

@@ -26,11 +26,18 @@
 import { AuthFetchError } from "../errors.ts";
 import type { Lease, TokenStore } from "../tokens/store.ts";
 import type { Token } from "../tokens/token.ts";
-
-export type { Lease, Token, TokenStore };
 import { parseRecord, toRecord } from "./_record.ts";
 
-/** Options of {@linkcode FileStore}. */
+/**
+ * Options of {@linkcode FileStore}.
+ *
+ * @example
+ * ```ts
+ * import { FileStore, type FileStoreOptions } from "@authfetch/authfetch/file";
+ * const options: FileStoreOptions = { directory: "/tmp/my-cli-tokens", now: Date.now };
+ * const store = new FileStore(options);
+ * ```
+ */
 export interface FileStoreOptions {
   /**
    * The directory of the token files; created with mode 0700 when missing.

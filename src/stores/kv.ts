@@ -24,11 +24,20 @@
 import { AuthFetchError } from "../errors.ts";
 import type { Lease, TokenStore } from "../tokens/store.ts";
 import type { Token } from "../tokens/token.ts";
-
-export type { Lease, Token, TokenStore };
 import { keepFor, parseRecord, sleep, type TokenRecord, toRecord } from "./_record.ts";
 
-/** Options of {@linkcode KvStore}. */
+/**
+ * Options of {@linkcode KvStore}.
+ *
+ * @example
+ * ```ts
+ * import { KvStore, type KvStoreOptions } from "@authfetch/authfetch/kv";
+ * const kv = await Deno.openKv(":memory:");
+ * const options: KvStoreOptions = { prefix: ["my-app", "tokens"], expireMargin: 30_000 };
+ * const store = new KvStore(kv, options);
+ * kv.close();
+ * ```
+ */
 export interface KvStoreOptions {
   /** The key prefix of the store's entries: tokens under `[...prefix, "token", key]`. @default ["authfetch"] */
   prefix?: Deno.KvKey;

@@ -24,13 +24,19 @@
 
 import type { Lease, TokenStore } from "../tokens/store.ts";
 import type { Token } from "../tokens/token.ts";
-
-export type { Lease, Token, TokenStore };
 import { keepFor, parseRecord, toRecord } from "./_record.ts";
 
 /**
  * The one thing {@linkcode RedisStore} needs from a client: send a command, get its reply. A
  * node-redis v4/v5 client has this method already.
+ *
+ * @example
+ * ```ts
+ * import { type RedisCommander, RedisStore } from "@authfetch/authfetch/redis";
+ * // Any client that can send a raw command; here a stand-in that replies to nothing.
+ * const commander: RedisCommander = { sendCommand: (_args) => Promise.resolve(null) };
+ * const store = new RedisStore(commander);
+ * ```
  */
 export interface RedisCommander {
   /**
@@ -42,13 +48,35 @@ export interface RedisCommander {
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-/** The part of a node-redis v4/v5 client {@linkcode fromNodeRedis} uses. */
+/**
+ * The part of a node-redis v4/v5 client {@linkcode fromNodeRedis} uses.
+ *
+ * @example
+ * ```ts
+ * import { fromNodeRedis, type NodeRedisLike, RedisStore } from "@authfetch/authfetch/redis";
+ * // import { createClient } from "redis";
+ * // const client: NodeRedisLike = await createClient().connect();
+ * const client: NodeRedisLike = { sendCommand: () => Promise.resolve(null) }; // stand-in
+ * const store = new RedisStore(fromNodeRedis(client));
+ * ```
+ */
 export interface NodeRedisLike {
   /** Sends a raw command. */
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-/** The part of an ioredis client {@linkcode fromIoredis} uses. */
+/**
+ * The part of an ioredis client {@linkcode fromIoredis} uses.
+ *
+ * @example
+ * ```ts
+ * import { fromIoredis, type IoredisLike, RedisStore } from "@authfetch/authfetch/redis";
+ * // import Redis from "ioredis";
+ * // const client: IoredisLike = new Redis();
+ * const client: IoredisLike = { call: () => Promise.resolve(null) }; // stand-in
+ * const store = new RedisStore(fromIoredis(client));
+ * ```
+ */
 export interface IoredisLike {
   /** Sends a raw command: `call(name, ...args)`. */
   call(command: string, ...args: string[]): Promise<unknown>;
@@ -87,7 +115,17 @@ export function fromIoredis(client: IoredisLike): RedisCommander {
   return { sendCommand: ([command, ...args]) => client.call(command, ...args) };
 }
 
-/** Options of {@linkcode RedisStore}. */
+/**
+ * Options of {@linkcode RedisStore}.
+ *
+ * @example
+ * ```ts
+ * import { RedisStore, type RedisStoreOptions } from "@authfetch/authfetch/redis";
+ * const options: RedisStoreOptions = { prefix: "my-app:", expireMargin: 30_000 };
+ * const client = { sendCommand: () => Promise.resolve(null) }; // stand-in for a connected client
+ * const store = new RedisStore(client, options);
+ * ```
+ */
 export interface RedisStoreOptions {
   /** Prepended to every Redis key: `<prefix>token:<key>` and `<prefix>lease:<key>`. @default "authfetch:" */
   prefix?: string;

@@ -9,7 +9,17 @@ import { AuthFetchError, OAuthError } from "../errors.ts";
 import { refreshAt, type Token } from "./token.ts";
 import type { TokenStore } from "./store.ts";
 
-/** Options of {@linkcode TokenSource.getToken}. */
+/**
+ * Options of {@linkcode TokenSource.getToken}.
+ *
+ * @example
+ * ```ts
+ * import { existingToken, type GetTokenOptions, tokenSource } from "@authfetch/authfetch";
+ * const tokens = tokenSource(existingToken({ accessToken: "abc" }));
+ * const options: GetTokenOptions = { signal: new AbortController().signal, rejected: "old" };
+ * console.log((await tokens.getToken(options)).accessToken); // "abc"
+ * ```
+ */
 export interface GetTokenOptions {
   /** Stops the caller's wait (not a refresh other callers share). @default undefined */
   signal?: AbortSignal;
@@ -20,7 +30,18 @@ export interface GetTokenOptions {
   rejected?: string;
 }
 
-/** Something that hands out access tokens. */
+/**
+ * Something that hands out access tokens.
+ *
+ * @example
+ * ```ts
+ * import { auth, type TokenSource } from "@authfetch/authfetch";
+ * const fromConfig: TokenSource = {
+ *   getToken: () => Promise.resolve({ accessToken: "abc", tokenType: "Bearer" }),
+ * };
+ * const handler = auth(fromConfig);
+ * ```
+ */
 export interface TokenSource {
   /**
    * A valid token: the cached one, or a new one when there is none, it expired, or it was rejected.
@@ -30,13 +51,39 @@ export interface TokenSource {
   getToken(options?: GetTokenOptions): Promise<Token>;
 }
 
-/** Options given to a grant's `token` and `refresh`. */
+/**
+ * Options given to a grant's `token` and `refresh`.
+ *
+ * @example
+ * ```ts
+ * import { clientCredentials, type GrantRequestOptions } from "@authfetch/authfetch";
+ * const grant = clientCredentials({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "my-service",
+ *   clientSecret: "s3cret",
+ * });
+ * const options: GrantRequestOptions = { signal: new AbortController().signal };
+ * // const token = await grant.token(options);
+ * ```
+ */
 export interface GrantRequestOptions {
   /** Aborts the token request. @default undefined */
   signal?: AbortSignal;
 }
 
-/** Obtains (and possibly refreshes) tokens: one per OAuth grant type. */
+/**
+ * Obtains (and possibly refreshes) tokens: one per OAuth grant type.
+ *
+ * @example
+ * ```ts
+ * import { type Grant, tokenSource } from "@authfetch/authfetch";
+ * const fixed: Grant = {
+ *   token: () => Promise.resolve({ accessToken: "abc", tokenType: "Bearer" }),
+ *   key: "fixed",
+ * };
+ * console.log((await tokenSource(fixed).getToken()).accessToken); // "abc"
+ * ```
+ */
 export interface Grant {
   /** Obtains a token from scratch (the initial grant). */
   token(options?: GrantRequestOptions): Promise<Token>;
@@ -51,7 +98,16 @@ export interface Grant {
   readonly key?: string;
 }
 
-/** Options of {@linkcode tokenSource}. */
+/**
+ * Options of {@linkcode tokenSource}.
+ *
+ * @example
+ * ```ts
+ * import { existingToken, MemoryStore, tokenSource, type TokenSourceOptions } from "@authfetch/authfetch";
+ * const options: TokenSourceOptions = { store: new MemoryStore(), key: "api", refreshBefore: 30_000 };
+ * const tokens = tokenSource(existingToken({ accessToken: "abc" }), options);
+ * ```
+ */
 export interface TokenSourceOptions {
   /** Where tokens are kept; with a lease, processes sharing it refresh once between them. @default undefined (memory of this source only) */
   store?: TokenStore;
@@ -73,7 +129,17 @@ export interface TokenSourceOptions {
   backgroundRetryDelay?: number;
 }
 
-/** A {@linkcode TokenSource} that owns its cache. */
+/**
+ * A {@linkcode TokenSource} that owns its cache.
+ *
+ * @example
+ * ```ts
+ * import { existingToken, type ManagedTokenSource, tokenSource } from "@authfetch/authfetch";
+ * const tokens: ManagedTokenSource = tokenSource(existingToken({ accessToken: "abc" }));
+ * await tokens.getToken();
+ * await tokens.clear(); // on logout: forget the cached token
+ * ```
+ */
 export interface ManagedTokenSource extends TokenSource {
   /** Forgets the cached token and deletes it from the store. */
   clear(): Promise<void>;

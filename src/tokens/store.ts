@@ -6,7 +6,18 @@
 
 import type { Token } from "./token.ts";
 
-/** A held lease on a key: while held, only its holder refreshes the key's token. */
+/**
+ * A held lease on a key: while held, only its holder refreshes the key's token.
+ *
+ * @example
+ * ```ts
+ * import { type Lease, MemoryStore } from "@authfetch/authfetch";
+ * const store = new MemoryStore();
+ * const lease: Lease | undefined = await store.acquire("api", 15_000);
+ * console.log(await lease?.set({ accessToken: "new", tokenType: "Bearer" })); // true
+ * await lease?.release();
+ * ```
+ */
 export interface Lease {
   /**
    * Stores `token` under the lease's key, fenced by the lease: refused when another holder has taken
@@ -24,6 +35,18 @@ export interface Lease {
  *
  * A store with `acquire` supports cross-process single-flight: {@linkcode tokenSource} takes the lease
  * before asking the grant for a token, and other processes wait for the stored result instead.
+ *
+ * @example
+ * ```ts
+ * import { existingToken, type Token, tokenSource, type TokenStore } from "@authfetch/authfetch";
+ * const saved = new Map<string, Token>();
+ * const mapStore: TokenStore = {
+ *   get: (key) => Promise.resolve(saved.get(key)),
+ *   set: (key, token) => Promise.resolve(void saved.set(key, token)),
+ *   delete: (key) => Promise.resolve(void saved.delete(key)),
+ * };
+ * const tokens = tokenSource(existingToken({ accessToken: "abc" }), { store: mapStore });
+ * ```
  */
 export interface TokenStore {
   /** The stored token for `key`, or `undefined`. Corrupt data throws a clear error, never a wrong token. */
@@ -41,7 +64,20 @@ export interface TokenStore {
   acquire?(key: string, ttlMs: number): Promise<Lease | undefined>;
 }
 
-/** Options of {@linkcode MemoryStore}. */
+/**
+ * Options of {@linkcode MemoryStore}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore, type MemoryStoreOptions } from "@authfetch/authfetch";
+ * let clock = 0;
+ * const options: MemoryStoreOptions = { now: () => clock };
+ * const store = new MemoryStore(options);
+ * await store.acquire("api", 1000);
+ * clock = 2000; // the first lease has expired
+ * console.log((await store.acquire("api", 1000)) !== undefined); // true
+ * ```
+ */
 export interface MemoryStoreOptions {
   /** The clock, epoch ms, for lease expiry. @default Date.now */
   now?: () => number;

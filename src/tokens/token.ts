@@ -8,7 +8,20 @@ import { decodeJwt } from "jose";
 import { OAuthError, TokenResponseError } from "../errors.ts";
 import { excerpt } from "../redact.ts";
 
-/** An access token with what came with it. */
+/**
+ * An access token with what came with it.
+ *
+ * @example
+ * ```ts
+ * import { authorizationHeader, type Token } from "@authfetch/authfetch";
+ * const token: Token = {
+ *   accessToken: "abc",
+ *   tokenType: "Bearer",
+ *   expiresAt: Date.now() + 3_600_000,
+ * };
+ * console.log(authorizationHeader(token)); // "Bearer abc"
+ * ```
+ */
 export interface Token {
   /** The access token. */
   accessToken: string;
@@ -32,7 +45,17 @@ export interface Token {
   raw?: Record<string, unknown>;
 }
 
-/** Options of {@linkcode tokenFromResponse}. */
+/**
+ * Options of {@linkcode tokenFromResponse}.
+ *
+ * @example
+ * ```ts
+ * import { tokenFromResponse, type TokenFromResponseOptions } from "@authfetch/authfetch";
+ * const options: TokenFromResponseOptions = { now: () => 1_000_000, context: "login response" };
+ * const body = { access_token: "abc", token_type: "Bearer", expires_in: 60 };
+ * console.log(tokenFromResponse(body, options).expiresAt); // 1060000
+ * ```
+ */
 export interface TokenFromResponseOptions {
   /** The clock, epoch ms. @default Date.now */
   now?: () => number;
@@ -199,6 +222,14 @@ export function jwtTimes(jwt: string): { exp?: number; iat?: number } {
  * the lifetime; that doubles the token requests for short-lived tokens (a 2 s token would be replaced
  * every second). A tenth keeps a useful lead (6 s for a 60 s token, the full 60 s default for tokens of
  * 10 min and more) while each token serves 90 % of its life.
+ *
+ * @example
+ * ```ts
+ * import { MAX_REFRESH_SHARE, refreshAt } from "@authfetch/authfetch";
+ * // A 60 s token is refreshed at most 6 s (a tenth of its life) before it expires.
+ * const token = { accessToken: "a", tokenType: "Bearer", issuedAt: 0, expiresAt: 60_000 };
+ * console.log(MAX_REFRESH_SHARE, refreshAt(token, 60_000)); // 0.1 54000
+ * ```
  */
 export const MAX_REFRESH_SHARE = 0.1;
 
