@@ -6,7 +6,7 @@
  */
 
 import { AuthFetchError, TokenResponseError } from "../errors.ts";
-import { createFetch, type Fetch, safeUrl } from "../pipeline.ts";
+import { compose, type Fetch, type Handler, type Next, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { type AuthorizationServerMetadata, discover } from "../oauth/discovery.ts";
 import { excerpt } from "../redact.ts";
@@ -209,26 +209,39 @@ export async function postForm(
   headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
   const audience = options.assertionAudience ??
     (options.issuer !== undefined ? issuerId(options.issuer) : url.href);
-  const fetch = withRetry(options);
+  const platform = fetchOf(options.fetch);
   const dpop = options.dpop;
-  const send = async (): Promise<Response> => {
+  const sign = async () => {
     await applyClientAuth(options, body, headers, audience, now());
     if (dpop !== undefined) headers.set("dpop", await dpop.proof("POST", url));
+  };
+  // One attempt: client authentication and the DPoP proof are made anew for each retry, so a retried
+  // request never replays a client assertion's or proof's jti. The first signing happens before any
+  // attempt, so a configuration error is thrown as it is, not retried.
+  let fresh = false;
+  const attempt: Next = async (placeholder) => {
+    if (!fresh) await sign();
+    fresh = false;
+    return await platform(url, {
+      method: "POST",
+      headers,
+      body,
+      redirect: "manual",
+      signal: placeholder.signal,
+    });
+  };
+  const send = async (): Promise<Response> => {
+    await sign();
+    fresh = true;
     try {
-      return await fetch(url, {
-        method: "POST",
-        headers,
-        body,
-        redirect: "manual",
-        signal: request.signal,
-      });
+      // The handlers (retry, timeout) see a bodiless stand-in; `attempt` builds the real request.
+      const run = compose(endpointHandlers(options), attempt);
+      return await run(new Request(url, { method: "POST", signal: request.signal }));
     } catch (error) {
       if (request.signal?.aborted || error instanceof AuthFetchError) throw error;
       throw new TokenResponseError(
         `${request.context} to ${safeUrl(url)} failed: ${(error as Error)?.message}`,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
   };
@@ -254,21 +267,23 @@ function issuerId(issuer: string | URL): string {
   return issuer.pathname === "/" && !issuer.search ? issuer.href.slice(0, -1) : issuer.href;
 }
 
-const endpointFetches = new WeakMap<object, Fetch>();
+const endpointPolicies = new WeakMap<object, Handler[]>();
 
-/** The options' fetch wrapped in the per-attempt timeout and, when asked, the retry policy; built once per options object. */
-function withRetry(options: EndpointOptions): Fetch {
-  let cached = endpointFetches.get(options);
-  if (cached === undefined) {
-    const handlers = [timeout(options.timeout ?? 30_000)];
+/**
+ * The handlers every endpoint request runs through: the per-attempt timeout and, when asked, the retry
+ * policy (POST included); built once per options object.
+ */
+function endpointHandlers(options: EndpointOptions): Handler[] {
+  let handlers = endpointPolicies.get(options);
+  if (handlers === undefined) {
+    handlers = [timeout(options.timeout ?? 30_000)];
     if (options.retry) {
       const policy = options.retry === true ? {} : options.retry;
       handlers.unshift(retry({ ...policy, methods: ["POST", ...(policy.methods ?? [])] }));
     }
-    cached = createFetch(handlers, { fetch: fetchOf(options.fetch) });
-    endpointFetches.set(options, cached);
+    endpointPolicies.set(options, handlers);
   }
-  return cached;
+  return handlers;
 }
 
 /**

@@ -281,3 +281,26 @@ Deno.test("a token with expires_in 0 is cached as having no stated expiry", asyn
   assert.equal(token.expiresAt, undefined);
   assert.equal(calls, 1);
 });
+
+Deno.test("retried token requests sign a new client assertion for each attempt", async () => {
+  const assertions: string[] = [];
+  const fetch: Fetch = async (input, init) => {
+    const form = new URLSearchParams(await new Request(input, init).text());
+    assertions.push(form.get("client_assertion")!);
+    return assertions.length < 3
+      ? new Response("busy", { status: 503 })
+      : Response.json({ access_token: "a" });
+  };
+  await clientCredentials({
+    ...base,
+    clientAuth: "client_secret_jwt",
+    clientSecret: "a-client-secret-of-at-least-32-bytes!",
+    fetch,
+    retry: { retries: 3, baseDelay: 1 },
+  }).token();
+  assert.equal(assertions.length, 3);
+  const jtis = assertions.map((jwt) =>
+    JSON.parse(atob(jwt.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).jti
+  );
+  assert.equal(new Set(jtis).size, 3, "each attempt has its own jti");
+});
