@@ -207,7 +207,8 @@ export function tokenGrant(resolved: Resolved, secrets: Secrets): Grant {
         })));
     }
     default:
-      needEndpoint(resolved);
+      // A given access token needs no endpoint; without one it is used until it expires.
+      if (name !== "existing_token") needEndpoint(resolved);
       return lazy(name === "refresh_token", async (initial) => {
         const options = await endpointOptions(resolved, secrets);
         return await oauthGrant(name, options, resolved, secrets, initial);
