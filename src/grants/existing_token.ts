@@ -47,6 +47,7 @@ export interface ExistingTokenOptions extends Partial<GrantOptions> {
  *
  * @param options The token, optional refresh token and expiry, and how to renew.
  * @returns The grant, for {@linkcode tokenSource}.
+ * @throws {TypeError} When a refresh token is given with no token endpoint (nor a fallback grant) to use it.
  * @throws {AuthFetchError} (code `token_unavailable`, from `token()`) when the token has expired and there
  * is no way to renew it.
  * @example
@@ -67,6 +68,14 @@ export function existingToken(options: ExistingTokenOptions): Grant {
   if (options.refreshToken !== undefined) initial.refreshToken = options.refreshToken;
   const canRefresh = options.refreshToken !== undefined &&
     (options.tokenUrl !== undefined || options.issuer !== undefined);
+  if (
+    options.refreshToken !== undefined && !canRefresh && options.fallback?.refresh === undefined
+  ) {
+    throw new TypeError(
+      "Cannot use the refresh token given to existingToken(): there is no tokenUrl or issuer to send it " +
+        "to (and no fallback grant that refreshes); give one, or leave the refresh token out",
+    );
+  }
   let handedOut = false;
   const now = options.now ?? Date.now;
   return {

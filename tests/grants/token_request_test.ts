@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   clientCredentials,
+  existingToken,
   type Fetch,
   OAuthError,
   password,
@@ -303,4 +304,10 @@ Deno.test("retried token requests sign a new client assertion for each attempt",
     JSON.parse(atob(jwt.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).jti
   );
   assert.equal(new Set(jtis).size, 3, "each attempt has its own jti");
+});
+
+Deno.test("existingToken() refuses a refresh token it has no endpoint to use with", () => {
+  assert.throws(() => existingToken({ accessToken: "a", refreshToken: "r" }), TypeError);
+  existingToken({ accessToken: "a", refreshToken: "r", tokenUrl: "https://auth.example/token" });
+  existingToken({ accessToken: "a" });
 });
