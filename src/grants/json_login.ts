@@ -10,7 +10,7 @@ import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { type Fetch, safeUrl } from "../pipeline.ts";
 import { excerpt } from "../redact.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
-import { jwtTimes, type Token } from "../tokens/token.ts";
+import { setExpiry, type Token } from "../tokens/token.ts";
 
 /**
  * Options of {@linkcode jsonLogin}.
@@ -171,11 +171,10 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
         `${context} has no "${accessField}" string: ${excerpt(JSON.stringify(body))}`,
       );
     }
-    const issuedAt = now();
     const token: Token = {
       accessToken,
       tokenType: options.tokenType ?? "Bearer",
-      issuedAt,
+      issuedAt: now(),
       raw: body,
     };
     const refresh = field(body, refreshField);
@@ -187,15 +186,7 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
       typeof lifetime === "number" || (typeof lifetime === "string" && lifetime !== "")
         ? Number(lifetime)
         : NaN;
-    if (Number.isFinite(expiresIn) && expiresIn >= 0) {
-      token.expiresAt = issuedAt + expiresIn * 1000;
-    } else {
-      const times = jwtTimes(accessToken);
-      if (times.exp !== undefined) {
-        token.expiresAt = times.exp;
-        if (times.iat !== undefined && times.iat <= issuedAt) token.issuedAt = times.iat;
-      }
-    }
+    setExpiry(token, Number.isFinite(expiresIn) && expiresIn >= 0 ? expiresIn : undefined);
     return token;
   };
 

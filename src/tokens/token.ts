@@ -104,21 +104,7 @@ export function tokenFromResponse(body: unknown, options: TokenFromResponseOptio
   }
   const now = (options.now ?? Date.now)();
   const token: Token = { accessToken, tokenType, issuedAt: now, raw };
-  const expiresIn = parseExpiresIn(raw.expires_in, context);
-  // An absurd expires_in (1e308) would make the expiry Infinity, which no store can keep: unknown.
-  // expires_in 0 is read as "no expiry stated" (as golang/oauth2 does), not "already expired", which
-  // would make every call request a new token.
-  if (expiresIn !== undefined) {
-    if (expiresIn > 0 && Number.isFinite(now + expiresIn * 1000)) {
-      token.expiresAt = now + expiresIn * 1000;
-    }
-  } else {
-    const claims = jwtTimes(accessToken);
-    if (claims.exp !== undefined) {
-      token.expiresAt = claims.exp;
-      if (claims.iat !== undefined && claims.iat <= now) token.issuedAt = claims.iat;
-    }
-  }
+  setExpiry(token, parseExpiresIn(raw.expires_in, context));
   for (const [key, field] of OPTIONAL_STRINGS) {
     const value = raw[key];
     if (value === undefined || value === null) continue;
@@ -130,6 +116,29 @@ export function tokenFromResponse(body: unknown, options: TokenFromResponseOptio
     if (value !== "") token[field] = value;
   }
   return token;
+}
+
+/**
+ * Sets `token.expiresAt` from a lifetime in seconds counted from `token.issuedAt`, or, when there is
+ * none, from the access token's JWT `exp` (taking its `iat` as the issue time when that is not in the
+ * future). A lifetime of 0 is read as "no expiry stated" (as golang/oauth2 does), not "already
+ * expired", which would make every call request a new token; an absurd one (1e308) whose expiry is not
+ * a finite number is read as unknown too.
+ *
+ * @param token The token, with `issuedAt` set to when it was received.
+ * @param expiresIn The lifetime in seconds, if the response gave one.
+ */
+export function setExpiry(token: Token, expiresIn: number | undefined): void {
+  const issuedAt = token.issuedAt ?? Date.now();
+  if (expiresIn !== undefined) {
+    const expiresAt = issuedAt + expiresIn * 1000;
+    if (expiresIn > 0 && Number.isFinite(expiresAt)) token.expiresAt = expiresAt;
+    return;
+  }
+  const claims = jwtTimes(token.accessToken);
+  if (claims.exp === undefined) return;
+  token.expiresAt = claims.exp;
+  if (claims.iat !== undefined && claims.iat <= issuedAt) token.issuedAt = claims.iat;
 }
 
 const OPTIONAL_STRINGS: ReadonlyArray<
