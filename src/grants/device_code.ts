@@ -17,6 +17,7 @@ import {
   scopeString,
 } from "./_token_request.ts";
 import { refreshWith } from "./_refresh.ts";
+import { sleep as abortableSleep } from "../sleep.ts";
 
 const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -101,21 +102,6 @@ export interface DeviceCodeOptions extends GrantOptions {
  * @param signal Rejects with its reason when it aborts.
  * @returns When the time is up.
  */
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * The device authorization grant (RFC 8628): requests a device code (with `scope`, `audience`,
  * `resource` and extra `params`), hands the user code and verification URI to `onPrompt`, then polls the
@@ -157,7 +143,7 @@ export function deviceCode(options: DeviceCodeOptions): Grant {
     );
   }
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? abortableSleep;
 
   return {
     key: grantKey("device_code", options),

@@ -5,6 +5,7 @@
  */
 
 import { derive, type Handler, type Next, safeUrl } from "../pipeline.ts";
+import { sleep } from "../sleep.ts";
 
 /**
  * What {@linkcode RetryOptions.onRetry} is told before each wait.
@@ -169,7 +170,7 @@ export function retry(options: RetryOptions = {}): Handler {
         event = { attempt, delay, method: request.method, url: safeUrl(request.url), error };
       }
       onRetry?.(event);
-      await wait(delay, signal);
+      await sleep(delay, signal);
       current = spare ?? current;
     }
   };
@@ -192,19 +193,4 @@ function check(name: string, value: number): number {
     );
   }
   return value;
-}
-
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -73,13 +73,3 @@ export function keepFor(token: Token, margin: number, now: number): number | und
   if (token.refreshToken !== undefined || token.expiresAt === undefined) return undefined;
   return Math.max(1, token.expiresAt + margin - now);
 }
-
-/**
- * Waits `ms` milliseconds.
- *
- * @param ms The pause.
- * @returns When it passed.
- */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -24,7 +24,8 @@
 import { AuthFetchError } from "../errors.ts";
 import type { Lease, TokenStore } from "../tokens/store.ts";
 import type { Token } from "../tokens/token.ts";
-import { keepFor, parseRecord, sleep, type TokenRecord, toRecord } from "./_record.ts";
+import { keepFor, parseRecord, type TokenRecord, toRecord } from "./_record.ts";
+import { sleep } from "../sleep.ts";
 
 /**
  * Options of {@linkcode KvStore}.

@@ -8,6 +8,7 @@
 import { AuthFetchError, OAuthError } from "../errors.ts";
 import { refreshAt, type Token } from "./token.ts";
 import type { TokenStore } from "./store.ts";
+import { sleep } from "../sleep.ts";
 
 /**
  * Options of {@linkcode TokenSource.getToken}.
@@ -411,10 +412,6 @@ function nonNegative(name: string, value: number): number {
     );
   }
   return value;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
