@@ -79,8 +79,8 @@ export {
   type GrantOptions,
   postForm,
   requestToken,
-} from "./src/grants/_token_request.ts";
-export { type ClientAuthMethod, type ClientCredentialsOptions } from "./src/grants/client_auth.ts";
+} from "./src/oauth/token_request.ts";
+export { type ClientAuthMethod, type ClientCredentialsOptions } from "./src/oauth/client_auth.ts";
 export {
   clientCredentials,
   type ClientCredentialsGrantOptions,

@@ -6,7 +6,7 @@
  */
 
 import { FileStore } from "../stores/file.ts";
-import type { ClientAuthMethod } from "../grants/client_auth.ts";
+import type { ClientAuthMethod } from "../oauth/client_auth.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./errors.ts";
 

@@ -6,7 +6,7 @@
  */
 
 import { AuthFetchError } from "../errors.ts";
-import type { GrantOptions } from "../grants/_token_request.ts";
+import type { GrantOptions } from "../oauth/token_request.ts";
 import { clientCredentials } from "../grants/client_credentials.ts";
 import { password } from "../grants/password.ts";
 import { refreshToken } from "../grants/refresh_token.ts";

@@ -6,7 +6,7 @@
 
 import type { GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { type GrantOptions, requestToken, scopeString } from "./_token_request.ts";
+import { type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
 
 /**
  * Exchanges `refreshToken` for a new token. A response without a new refresh token keeps the old one.

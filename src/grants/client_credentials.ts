@@ -6,7 +6,7 @@
 
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKey, type GrantOptions, requestToken, scopeString } from "./_token_request.ts";
+import { grantKey, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
 
 /**
  * Options of {@linkcode clientCredentials}.

@@ -15,7 +15,7 @@ import {
   requestToken,
   resolveEndpoint,
   scopeString,
-} from "./_token_request.ts";
+} from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 import { sleep as abortableSleep } from "../sleep.ts";
 

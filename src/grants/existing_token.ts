@@ -7,7 +7,7 @@
 import { AuthFetchError } from "../errors.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import { jwtTimes, type Token } from "../tokens/token.ts";
-import type { GrantOptions } from "./_token_request.ts";
+import type { GrantOptions } from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
 /**

@@ -7,14 +7,14 @@
 import { decodeJwt, SignJWT } from "jose";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { signingKey } from "./client_auth.ts";
+import { signingKey } from "../oauth/client_auth.ts";
 import {
   grantKey,
   type GrantOptions,
   requestToken,
   resolveEndpoint,
   scopeString,
-} from "./_token_request.ts";
+} from "../oauth/token_request.ts";
 
 const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 

@@ -7,7 +7,7 @@
 import { OAuthError } from "../errors.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKey, type GrantOptions } from "./_token_request.ts";
+import { grantKey, type GrantOptions } from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
 /**

@@ -7,7 +7,7 @@
 import { decodeJwt } from "jose";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKey, type GrantOptions, requestToken, scopeString } from "./_token_request.ts";
+import { grantKey, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
 const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange";

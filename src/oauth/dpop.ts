@@ -14,7 +14,7 @@ import {
   SignJWT,
 } from "jose";
 import { derive, type Next } from "../pipeline.ts";
-import { algorithmOf } from "../grants/client_auth.ts";
+import { algorithmOf } from "./client_auth.ts";
 import { parseWwwAuthenticate } from "../handlers/www_authenticate.ts";
 
 /**

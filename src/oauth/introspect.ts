@@ -5,7 +5,7 @@
  */
 
 import { TokenResponseError } from "../errors.ts";
-import { type EndpointOptions, postForm, resolveEndpoint } from "../grants/_token_request.ts";
+import { type EndpointOptions, postForm, resolveEndpoint } from "./token_request.ts";
 import { excerpt } from "../redact.ts";
 
 /**

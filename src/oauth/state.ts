@@ -7,7 +7,7 @@
 
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { StateError } from "../errors.ts";
-import { algorithmOf } from "../grants/client_auth.ts";
+import { algorithmOf } from "./client_auth.ts";
 import { randomToken } from "./pkce.ts";
 
 /**

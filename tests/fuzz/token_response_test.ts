@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { OAuthError, tokenFromResponse, TokenResponseError } from "../../mod.ts";
-import { parseFormResponse } from "../../src/grants/_token_request.ts";
+import { parseFormResponse } from "../../src/oauth/token_request.ts";
 import { badError, canariesIn, canaryArb, PARAMS } from "./_fuzz.ts";
 
 const SECRET_KEYS = ["access_token", "refresh_token", "id_token", "access", "refresh", "password"];

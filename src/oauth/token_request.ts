@@ -8,13 +8,13 @@
 import { AuthFetchError, TokenResponseError } from "../errors.ts";
 import { compose, type Fetch, type Handler, type Next, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
-import { type AuthorizationServerMetadata, discover } from "../oauth/discovery.ts";
+import { type AuthorizationServerMetadata, discover } from "./discovery.ts";
 import { excerpt } from "../redact.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
 import { timeout } from "../handlers/timeout.ts";
 import { throwIfOAuthError, type Token, tokenFromResponse } from "../tokens/token.ts";
 import { applyClientAuth, type ClientCredentialsOptions } from "./client_auth.ts";
-import type { DPoPKey } from "../oauth/dpop.ts";
+import type { DPoPKey } from "./dpop.ts";
 
 /**
  * Options common to every grant and endpoint call.
