@@ -20,6 +20,8 @@ export interface Parsed {
   values: Record<string, unknown>;
   /** The positional arguments. */
   positionals: string[];
+  /** The options in command-line order (for options whose order matters, like curl's `-d`). */
+  ordered: { name: string; value: string | undefined }[];
 }
 
 /**
@@ -45,6 +47,7 @@ export function parse(
       options: { ...PROFILE_OPTIONS, ...options },
       strict: true,
       allowPositionals: true,
+      tokens: true,
     });
   } catch (error) {
     const message = (error as Error).message.split(". ")[0].replace(/\.$/, "");
@@ -58,7 +61,14 @@ export function parse(
       `Unexpected argument ${extra.join(" ")} (see authfetch ${command} --help)`,
     );
   }
-  return { values: parsed.values as Record<string, unknown>, positionals: parsed.positionals };
+  const ordered = (parsed.tokens ?? []).flatMap((t) =>
+    t.kind === "option" ? [{ name: t.name, value: t.value }] : []
+  );
+  return {
+    values: parsed.values as Record<string, unknown>,
+    positionals: parsed.positionals,
+    ordered,
+  };
 }
 
 /**

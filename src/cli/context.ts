@@ -16,6 +16,8 @@ export interface Context {
   io: CliIo;
   /** Colours, or plain text. */
   paint: Paint;
+  /** Set by `fetch -s`: a failed request ends with its exit code but no report on standard error. */
+  quiet?: boolean;
 }
 
 /** A command: arguments in, exit code out. */

@@ -56,6 +56,15 @@ async function issuerOf(
 export async function decodeCommand(ctx: Context, args: string[]): Promise<number> {
   const { values, positionals } = parse("decode", args, OPTIONS, 1);
   const given = positionals[0];
+  if (given === undefined && ctx.io.stdinIsTerminal) {
+    throw new UsageError(
+      "decode needs a JWT: pass it as an argument, pipe it in (authfetch token | authfetch decode), " +
+        "or give - to paste it",
+    );
+  }
+  if (given === "-" && ctx.io.stdinIsTerminal) {
+    await ctx.io.stderr("Paste the JWT, then press Enter and Ctrl-D:\n");
+  }
   const jwt = (given === undefined || given === "-" ? await readAllText(ctx.io.stdin()) : given)
     .trim();
   if (jwt === "") throw new UsageError("decode needs a JWT, as an argument or on standard input");

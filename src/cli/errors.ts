@@ -26,6 +26,16 @@ export const EXIT = {
   usage: 2,
   /** Authentication failed: credentials or grant rejected, login denied or expired, not logged in. */
   auth: 3,
+  /** The host name did not resolve (curl's 6). */
+  resolve: 6,
+  /** A network failure: connection refused or reset, TLS failure, no answer (curl's 7). */
+  network: 7,
+  /** `fetch`: the server answered with an HTTP error status, 400 or above, other than a final 401 (curl's 22). */
+  http: 22,
+  /** The request or `--max-time` timed out (curl's 28). */
+  timeout: 28,
+  /** `fetch`: more redirects than `--max-redirs` (curl's 47). */
+  redirects: 47,
 } as const;
 
 /** A mistake in the command line or configuration: exit code 2. */
@@ -38,6 +48,19 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
+  }
+}
+
+/** `fetch` got an HTTP error status: exit 22, as `curl --fail`. */
+export class HttpStatusError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Which request got which status.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "HttpStatusError";
   }
 }
 
@@ -61,12 +84,25 @@ const AUTH_CODES = new Set(["oauth_error", "state_error", "id_token_error", "tok
  *
  * @param error What was thrown.
  * @returns 2 for usage and configuration mistakes (including the library's "Cannot …" option errors),
- * 3 for authentication failures, 1 for anything else.
+ * 3 for authentication failures, 6/7 for network failures, 22 for an HTTP error status, 28 for a
+ * timeout, 47 for too many redirects, 1 for anything else.
  */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
   if (error instanceof AuthFailedError) return EXIT.auth;
-  if (error instanceof AuthFetchError) return AUTH_CODES.has(error.code) ? EXIT.auth : EXIT.failed;
+  if (error instanceof HttpStatusError) return EXIT.http;
+  if (error instanceof DOMException && error.name === "TimeoutError") return EXIT.timeout;
+  if (error instanceof AuthFetchError) {
+    if (error.code === "timeout") return EXIT.timeout;
+    if (AUTH_CODES.has(error.code)) return EXIT.auth;
+    const network = networkCode(error.cause);
+    return network ?? EXIT.failed;
+  }
+  if (error instanceof TypeError && /^Too many redirects/.test(error.message)) {
+    return EXIT.redirects;
+  }
+  const network = networkCode(error);
+  if (network !== undefined) return network;
   if (
     (error instanceof TypeError || error instanceof RangeError) &&
     error.message.startsWith("Cannot ")
@@ -74,6 +110,25 @@ export function exitCodeOf(error: unknown): number {
     return EXIT.usage;
   }
   return EXIT.failed;
+}
+
+/**
+ * Whether an error is the platform's network failure (`fetch` rejecting with a `TypeError`), and which.
+ *
+ * @param error What was thrown.
+ * @returns 6 when the host did not resolve, 7 for another network failure, else `undefined`.
+ */
+function networkCode(error: unknown): number | undefined {
+  if (!(error instanceof TypeError) || error.message.startsWith("Cannot ")) return undefined;
+  const text = `${error.message} ${(error.cause as Error | undefined)?.message ?? ""}`;
+  if (/dns error|failed to lookup|name resolution|ENOTFOUND|EAI_AGAIN/i.test(text)) {
+    return EXIT.resolve;
+  }
+  if (
+    /error sending request|connection|connect|network|tcp|tls|certificate|socket|reset|refused|fetch failed/i
+      .test(text)
+  ) return EXIT.network;
+  return undefined;
 }
 
 /**
@@ -93,7 +148,8 @@ export function oneLine(error: unknown): string {
     message = `${message}: ${cause.message}`;
   }
   // The CLI's own messages carry no secrets (and "token: set …" is not one); all others are redacted.
-  const own = error instanceof UsageError || error instanceof AuthFailedError;
+  const own = error instanceof UsageError || error instanceof AuthFailedError ||
+    error instanceof HttpStatusError;
   return (own ? message : redactText(message)).replace(/\s*\n\s*/g, " ").trim();
 }
 

@@ -1,5 +1,7 @@
 /**
- * `authfetch fetch`: a curl-like authenticated request through `retry()` and `auth()`.
+ * `authfetch fetch`: a curl-like authenticated request through `retry()` and `auth()`. The flags it
+ * shares with curl mean what they mean in curl (see docs/cli.md for the table); where it differs on
+ * purpose (redirects followed by default, HTTP errors fail by default) its help says so.
  *
  * @module
  */
@@ -9,21 +11,13 @@ import { retry } from "../handlers/retry.ts";
 import { auth } from "../handlers/auth.ts";
 import { apiKey } from "../handlers/api_key.ts";
 import { isSecretKey, REDACTED } from "../redact.ts";
-import { parse } from "./args.ts";
-import { resolveProfile, Secrets } from "./config.ts";
+import { parse, seconds } from "./args.ts";
+import { type Resolved, resolveProfile, Secrets } from "./config.ts";
 import { type Context, profileTokens, say } from "./context.ts";
-import { AuthFailedError, EXIT, UsageError } from "./errors.ts";
+import { AuthFailedError, EXIT, exitCodeOf, HttpStatusError, UsageError } from "./errors.ts";
 import { grantName } from "./grants.ts";
-import { readAllText } from "./io.ts";
-
-const OPTIONS = {
-  request: { type: "string", short: "X" },
-  header: { type: "string", short: "H", multiple: true },
-  data: { type: "string", short: "d" },
-  include: { type: "boolean", short: "i" },
-  verbose: { type: "boolean", short: "v" },
-  retries: { type: "string" },
-} as const;
+import { FETCH_OPTIONS, requestSpec } from "./fetch_request.ts";
+import { checkWriteOut, writeOut } from "./write_out.ts";
 
 function headerLine(name: string, value: string): string {
   const secret = isSecretKey(name) || name.toLowerCase() === "set-cookie";
@@ -35,15 +29,62 @@ function headerLine(name: string, value: string): string {
   }${REDACTED}`;
 }
 
-async function body(ctx: Context, data: string): Promise<BodyInit> {
-  if (!data.startsWith("@")) return data;
-  const path = data.slice(1);
-  if (path === "-") return await readAllText(ctx.io.stdin());
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    throw new UsageError(`Cannot read --data file ${path}: ${(error as Error).message}`);
+/**
+ * The handler that puts the profile's credentials on the request: an API key, or the token from the
+ * profile's grant through `auth()`.
+ *
+ * This is the one place that decides how `fetch` authenticates. A profile that says nothing about how
+ * to get a token ends in {@linkcode grantName}'s usage error today; discovering it from the resource
+ * (`url`'s protected-resource metadata, RFC 9728) would go here, before that error.
+ *
+ * @param ctx The context.
+ * @param resolved The profile, flags applied.
+ * @param _url The request's URL (for discovery from the resource; unused yet).
+ * @returns The credentials handler.
+ * @throws {UsageError} When the profile is incomplete.
+ */
+async function credentialsFor(ctx: Context, resolved: Resolved, _url: URL): Promise<Handler> {
+  const secrets = new Secrets(ctx.io, resolved.profile);
+  const origins = resolved.profile.origins;
+  if (grantName(resolved, secrets) === "api_key") {
+    return apiKey(await secrets.required("apiKey", "API key"), {
+      header: resolved.profile.apiKeyHeader,
+      query: resolved.profile.apiKeyQuery,
+      origins,
+    });
   }
+  return auth((await profileTokens(ctx, resolved)).tokens, { origins });
+}
+
+function wholeNumber(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new UsageError(`--${name} must be a whole number ≥ 0, not "${value}"`);
+  }
+  return n;
+}
+
+/** Where the body (and with `-i` the head) goes: standard output, or the `-o` file. */
+async function sink(
+  ctx: Context,
+  output: string | undefined,
+): Promise<{ write(chunk: Uint8Array | string): Promise<void>; close(): void }> {
+  if (output === undefined || output === "-") return { write: ctx.io.stdout, close: () => {} };
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(output, { write: true, create: true, truncate: true });
+  } catch (error) {
+    throw new UsageError(`Cannot write --output file ${output}: ${(error as Error).message}`);
+  }
+  const encoder = new TextEncoder();
+  return {
+    async write(chunk) {
+      let bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+      while (bytes.byteLength > 0) bytes = bytes.subarray(await file.write(bytes));
+    },
+    close: () => file.close(),
+  };
 }
 
 /**
@@ -54,50 +95,39 @@ async function body(ctx: Context, data: string): Promise<BodyInit> {
  * @returns The exit code.
  */
 export async function fetchCommand(ctx: Context, args: string[]): Promise<number> {
-  const { values, positionals } = parse("fetch", args, OPTIONS, 1);
-  const target = positionals[0];
-  if (target === undefined) throw new UsageError("fetch needs a URL (see authfetch fetch --help)");
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    throw new UsageError(`"${target.slice(0, 200)}" is not an absolute URL`);
+  const parsed = parse("fetch", args, FETCH_OPTIONS, 1);
+  const { values } = parsed;
+  const verbose = values.verbose === true;
+  // -s: no error report for a failed request (usage errors are still reported); -S or -v bring it back.
+  if (values.silent && !values["show-error"] && !verbose) ctx.quiet = true;
+  const spec = await requestSpec(ctx, parsed);
+  if (spec.body !== undefined && (spec.method === "GET" || spec.method === "HEAD")) {
+    throw new UsageError(
+      `A ${spec.method} request cannot carry -d data here; use -G to send it in the query`,
+    );
   }
-  const retries = values.retries === undefined ? 2 : Number(values.retries);
-  if (!Number.isInteger(retries) || retries < 0) {
-    throw new UsageError(`--retries must be a whole number ≥ 0, not "${values.retries}"`);
+  if (values.retries !== undefined && values.retry !== undefined) {
+    throw new UsageError("Give --retry or --retries, not both (they are the same)");
   }
-  const headers = new Headers();
-  for (const line of (values.header as string[] | undefined) ?? []) {
-    const colon = line.indexOf(":");
-    if (colon < 1) {
-      throw new UsageError(`--header must look like "Name: value", not "${line.slice(0, 60)}"`);
-    }
-    try {
-      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-    } catch {
-      throw new UsageError(`--header "${line.slice(0, colon)}" is not a valid header`);
-    }
-  }
-  const data = values.data === undefined ? undefined : await body(ctx, values.data as string);
-  const method = ((values.request as string | undefined) ?? (data === undefined ? "GET" : "POST"))
-    .toUpperCase();
+  const retries = wholeNumber(
+    values.retry !== undefined ? "retry" : "retries",
+    values.retry ?? values.retries,
+    2,
+  );
+  const maxRedirects = wholeNumber("max-redirs", values["max-redirs"], 20);
+  const maxTime = values["max-time"] === undefined
+    ? undefined
+    : seconds("max-time", values["max-time"], 0);
+  const format = values["write-out"] as string | undefined;
+  if (format !== undefined) checkWriteOut(format);
+  const failBody = values.fail !== true || values["fail-with-body"] === true;
+  const include = values.include === true || values.head === true;
 
   const resolved = await resolveProfile(ctx.io, values);
-  const secrets = new Secrets(ctx.io, resolved.profile);
-  const origins = resolved.profile.origins;
-  let credentials: Handler;
-  if (grantName(resolved, secrets) === "api_key") {
-    credentials = apiKey(await secrets.required("apiKey", "API key"), {
-      header: resolved.profile.apiKeyHeader,
-      query: resolved.profile.apiKeyQuery,
-      origins,
-    });
-  } else {
-    credentials = auth((await profileTokens(ctx, resolved)).tokens, { origins });
-  }
-  const verbose = values.verbose === true;
+  const credentials = await credentialsFor(ctx, resolved, spec.url);
   const started = ctx.io.now();
+  let answeredBy = spec.url.href;
+  let redirects = 0;
   const handlers: Handler[] = [
     retry({
       retries,
@@ -109,42 +139,93 @@ export async function fetchCommand(ctx: Context, args: string[]): Promise<number
       },
     }),
     credentials,
-  ];
-  if (verbose) {
-    handlers.push(async function log(request, next) {
+    // Innermost: every hop of a redirect passes here, so it sees which URL answered.
+    async function observe(request, next) {
       const sent = ctx.io.now();
-      await say(ctx, `> ${request.method} ${request.url}`);
-      for (const [name, value] of request.headers) await say(ctx, `> ${headerLine(name, value)}`);
+      if (verbose) {
+        await say(ctx, `> ${request.method} ${request.url}`);
+        for (const [name, value] of request.headers) await say(ctx, `> ${headerLine(name, value)}`);
+      }
       const response = await next(request);
-      await say(
-        ctx,
-        `< HTTP ${response.status} ${response.statusText} (${ctx.io.now() - sent} ms)`,
-      );
+      answeredBy = request.url;
+      if (response.status >= 300 && response.status < 400 && response.headers.has("location")) {
+        redirects++;
+      }
+      if (verbose) {
+        await say(
+          ctx,
+          `< HTTP ${response.status} ${response.statusText} (${ctx.io.now() - sent} ms)`,
+        );
+        for (const [name, value] of response.headers) {
+          await say(ctx, `< ${headerLine(name, value)}`);
+        }
+      }
       return response;
-    });
+    },
+  ];
+  const api = createFetch(handlers, { maxRedirects });
+  const signal = maxTime === undefined
+    ? ctx.io.signal
+    : AbortSignal.any([ctx.io.signal, AbortSignal.timeout(maxTime)]);
+  const timedOut = (error: unknown): never => {
+    if (maxTime !== undefined && signal.aborted && !ctx.io.signal.aborted) {
+      throw new DOMException(`--max-time ${maxTime / 1000} s elapsed`, "TimeoutError");
+    }
+    throw error;
+  };
+
+  const response = await api(spec.url, {
+    method: spec.method,
+    headers: spec.headers,
+    body: spec.body as BodyInit | undefined,
+    signal,
+  }).catch(timedOut);
+  const where = new URL(answeredBy);
+  const described = `${spec.method} ${where.origin}${where.pathname}`;
+  let failure: Error | undefined;
+  if (response.status === 401) {
+    failure = new AuthFailedError(`${described} answered HTTP 401 Unauthorized`);
+  } else if (response.status >= 400) {
+    failure = new HttpStatusError(
+      `${described} answered HTTP ${response.status} ${response.statusText}`.trimEnd(),
+    );
   }
-  const api = createFetch(handlers);
-  const response = await api(url, { method, headers, body: data, signal: ctx.io.signal });
-  if (values.include) {
-    let head = `HTTP ${response.status} ${response.statusText}\n`;
-    for (const [name, value] of response.headers) head += `${headerLine(name, value)}\n`;
-    await ctx.io.stdout(`${head}\n`);
-  }
-  if (response.body !== null) {
-    for await (const chunk of response.body) await ctx.io.stdout(chunk);
+  const out = await sink(ctx, values.output as string | undefined);
+  let size = 0;
+  try {
+    const showBody = failure === undefined || failBody;
+    if (include && showBody) {
+      let head = `HTTP ${response.status} ${response.statusText}`.trimEnd() + "\r\n";
+      for (const [name, value] of response.headers) head += `${headerLine(name, value)}\r\n`;
+      await out.write(`${head}\r\n`);
+    }
+    if (response.body !== null) {
+      if (showBody) {
+        for await (const chunk of response.body) {
+          size += chunk.byteLength;
+          await out.write(chunk);
+        }
+      } else await response.body.cancel();
+    }
+  } catch (error) {
+    timedOut(error);
+  } finally {
+    out.close();
   }
   if (verbose) await say(ctx, `* ${response.status} in ${ctx.io.now() - started} ms`);
-  if (response.status === 401) {
-    throw new AuthFailedError(
-      `${method} ${url.origin}${url.pathname} answered HTTP 401 Unauthorized`,
-    );
+  const code = failure === undefined ? EXIT.ok : exitCodeOf(failure);
+  if (format !== undefined) {
+    await ctx.io.stdout(writeOut(format, {
+      status: response.status,
+      url: answeredBy,
+      method: spec.method,
+      headers: response.headers,
+      size,
+      seconds: (ctx.io.now() - started) / 1000,
+      redirects,
+      exitCode: code,
+    }));
   }
-  if (response.status >= 400) {
-    await say(
-      ctx,
-      `authfetch: ${method} ${url.origin}${url.pathname} answered HTTP ${response.status} ${response.statusText}`,
-    );
-    return EXIT.failed;
-  }
+  if (failure !== undefined) throw failure;
   return EXIT.ok;
 }

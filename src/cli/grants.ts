@@ -64,8 +64,11 @@ function needEndpoint(resolved: Resolved): void {
 function needClientId(resolved: Resolved): string {
   const id = resolved.profile.clientId;
   if (id === undefined || id === "") {
+    // Worded without "client_secret…: clientId" pairs, which read as secrets to the redactor.
     throw new UsageError(
-      `Profile "${resolved.name}" has no client id: add "clientId" to ${resolved.paths.config} or pass --client-id`,
+      resolved.saved
+        ? `Profile "${resolved.name}" has no client id: add "clientId" to ${resolved.paths.config} or pass --client-id`
+        : "No client id: pass --client-id ID (or put the settings in a profile, see authfetch --help)",
     );
   }
   return id;
@@ -89,7 +92,11 @@ function privateJwk(text: string, variable: string): JsonWebKey {
  * @param secrets The secrets reader.
  * @returns The options.
  */
-export async function endpointOptions(resolved: Resolved, secrets: Secrets): Promise<GrantOptions> {
+export async function endpointOptions(
+  resolved: Resolved,
+  secrets: Secrets,
+  needsClientAuth = false,
+): Promise<GrantOptions> {
   const p = resolved.profile;
   const options: GrantOptions = { retry: true };
   if (p.issuer !== undefined) options.issuer = p.issuer;
@@ -100,15 +107,32 @@ export async function endpointOptions(resolved: Resolved, secrets: Secrets): Pro
   if (p.audience !== undefined) options.audience = p.audience;
   if (p.resource !== undefined) options.resource = p.resource;
   if (p.allowInsecureHttp) options.allowInsecureHttp = true;
-  if (p.clientAuth !== undefined && SECRET_METHODS.has(p.clientAuth)) {
+  // A grant that authenticates the client (client credentials) never goes out without a secret or key:
+  // without --client-auth the library would pick "none" and the server answer invalid_client.
+  const mustAuthenticate = needsClientAuth && p.clientAuth === undefined &&
+    secrets.optional("privateKey") === undefined;
+  if (
+    (p.clientAuth !== undefined && SECRET_METHODS.has(p.clientAuth)) || mustAuthenticate
+  ) {
     options.clientSecret = await secrets.required("clientSecret", "Client secret");
   } else if (p.clientAuth === undefined) {
     const secret = secrets.optional("clientSecret");
     if (secret !== undefined) options.clientSecret = secret;
   }
-  if (p.clientAuth === "private_key_jwt") {
+  if (
+    p.clientAuth === "private_key_jwt" ||
+    (needsClientAuth && p.clientAuth === undefined && options.clientSecret === undefined)
+  ) {
     const text = await secrets.required("privateKey", "Private key (JWK)");
     options.privateKey = privateJwk(text, secrets.variable("privateKey"));
+    if (p.clientAuth === undefined) options.clientAuth = "private_key_jwt";
+  }
+  // Client authentication needs the client id; say so here rather than let the library report it.
+  if (
+    (options.clientSecret !== undefined || options.privateKey !== undefined ||
+      (p.clientAuth !== undefined && p.clientAuth !== "none")) && options.clientId === undefined
+  ) {
+    needClientId(resolved);
   }
   return options;
 }
@@ -209,8 +233,9 @@ export function tokenGrant(resolved: Resolved, secrets: Secrets): Grant {
     default:
       // A given access token needs no endpoint; without one it is used until it expires.
       if (name !== "existing_token") needEndpoint(resolved);
+      if (name === "client_credentials") needClientId(resolved);
       return lazy(name === "refresh_token", async (initial) => {
-        const options = await endpointOptions(resolved, secrets);
+        const options = await endpointOptions(resolved, secrets, name === "client_credentials");
         return await oauthGrant(name, options, resolved, secrets, initial);
       });
   }

@@ -31,6 +31,8 @@ export interface CliIo {
   stdin: () => ReadableStream<Uint8Array>;
   /** Whether standard error is a terminal (spinner, colours). @default Deno.stderr.isTerminal() */
   stderrIsTerminal: boolean;
+  /** Whether standard input is a terminal (nothing piped in). @default Deno.stdin.isTerminal() */
+  stdinIsTerminal: boolean;
   /**
    * Asks for a secret without echoing it; `undefined` when nobody can answer (standard input is not a
    * terminal). @default a raw-mode prompt on the terminal
@@ -68,6 +70,8 @@ export function cliIo(overrides: Partial<CliIo> = {}): CliIo {
     env: (name) => read(name) || undefined,
     stdin: overrides.stdin ?? (() => Deno.stdin.readable),
     stderrIsTerminal: overrides.stderrIsTerminal ?? Deno.stderr.isTerminal(),
+    stdinIsTerminal: overrides.stdinIsTerminal ??
+      (overrides.stdin === undefined && Deno.stdin.isTerminal()),
     readSecret: overrides.readSecret ?? readSecretFromTerminal,
     signal: overrides.signal ?? new AbortController().signal,
     now: overrides.now ?? Date.now,

@@ -8,6 +8,7 @@
 import { deviceCode, type DevicePrompt } from "../grants/device_code.ts";
 import { authorizationCode } from "../grants/authorization_code.ts";
 import type { Token } from "../tokens/token.ts";
+import { validateIdToken } from "../oauth/id_token.ts";
 import { parse, seconds } from "./args.ts";
 import { type Resolved, resolveProfile, Secrets, storeKey, storeOf } from "./config.ts";
 import { type Context, say } from "./context.ts";
@@ -97,8 +98,11 @@ export async function loginCommand(ctx: Context, args: string[]): Promise<number
   }
   await storeOf(resolved).set(await storeKey(resolved), token);
   const parts = [`Logged in with profile "${resolved.name}"`];
-  const sub = (token as { idTokenClaims?: { sub?: unknown } }).idTokenClaims?.sub;
-  if (typeof sub === "string") parts[0] += ` as ${sub}`;
+  const claims = (token as { idTokenClaims?: Record<string, unknown> }).idTokenClaims;
+  const person = who(claims);
+  if (person !== undefined) parts[0] += ` as ${person}`;
+  // The claims are for this message; the store keeps the token as the server sent it.
+  delete (token as { idTokenClaims?: unknown }).idTokenClaims;
   if (token.expiresAt !== undefined) {
     parts.push(`access token valid for ${duration((token.expiresAt - ctx.io.now()) / 1000)}`);
   }
@@ -148,14 +152,52 @@ async function deviceLogin(
       // Plain lines (no terminal) at most every 30 s; the spinner redraws itself.
       if (!ctx.io.stderrIsTerminal && ctx.io.now() - lastLine < 30_000) return;
       lastLine = ctx.io.now();
-      status.line(`Still waiting for approval (${attempt + 1} checks so far)`);
+      const checks = attempt + 1;
+      status.line(
+        `Still waiting for approval (${checks} ${checks === 1 ? "check" : "checks"} so far)`,
+      );
     },
   });
+  let token: Token;
   try {
-    return await grant.token({ signal });
+    token = await grant.token({ signal });
   } finally {
     status.stop();
   }
+  return await checkedIdToken(ctx, resolved, token);
+}
+
+/**
+ * The device flow's ID token, validated like the loopback flow's (signature against the issuer's JWKS,
+ * `iss`, `aud`, `exp`): its claims say who logged in. Without an issuer to validate against it is
+ * dropped rather than stored or printed unchecked.
+ */
+async function checkedIdToken(ctx: Context, resolved: Resolved, token: Token): Promise<Token> {
+  if (token.idToken === undefined) return token;
+  const p = resolved.profile;
+  if (p.issuer === undefined) {
+    await say(
+      ctx,
+      ctx.paint.yellow("The ID token was not stored: without --issuer it cannot be validated."),
+    );
+    return { ...token, idToken: undefined };
+  }
+  const idTokenClaims = await validateIdToken(token.idToken, {
+    issuer: p.issuer,
+    clientId: p.clientId!,
+    now: ctx.io.now,
+    allowInsecureHttp: p.allowInsecureHttp,
+  });
+  return { ...token, idTokenClaims } as Token;
+}
+
+/** Who logged in, from validated ID token claims: `alice@example.com (sub 248289761001)`. */
+export function who(claims: Record<string, unknown> | undefined): string | undefined {
+  if (claims === undefined || typeof claims.sub !== "string") return undefined;
+  const name = [claims.email, claims.preferred_username, claims.name].find((v) =>
+    typeof v === "string" && v !== ""
+  );
+  return name === undefined ? claims.sub : `${name} (sub ${claims.sub})`;
 }
 
 async function loopbackLogin(

@@ -7,7 +7,8 @@
  * Run it with `deno run -A jsr:@authfetch/authfetch/cli --help` (or `deno task cli` in the repository).
  * Profiles live in `$AUTHFETCH_CONFIG`, else `$XDG_CONFIG_HOME/authfetch/config.json`, else
  * `~/.config/authfetch/config.json`; secrets come from `AUTHFETCH_*` environment variables or a prompt
- * that does not echo. Exit codes: 0 ok, 1 request failed, 2 usage error, 3 authentication failed.
+ * that does not echo. Exit codes: 0 ok, 1 failed, 2 usage error, 3 authentication failed, 6 host not
+ * resolved, 7 network failure, 22 HTTP error status (`fetch`), 28 timed out, 47 too many redirects.
  *
  * {@linkcode run} runs a command in-process with injectable I/O, for embedding and tests.
  *
@@ -62,7 +63,8 @@ const COMMANDS: Record<string, Command> = {
  *
  * @param args The command line, e.g. `["token", "--profile", "work"]`.
  * @param io Streams, environment, prompt, signal and clock to use instead of the process's.
- * @returns The exit code: 0 ok, 1 request failed, 2 usage error, 3 authentication failed.
+ * @returns The exit code: 0 ok, 1 failed, 2 usage error, 3 authentication failed, 6 host not
+ * resolved, 7 network failure, 22 HTTP error status, 28 timed out, 47 too many redirects.
  * @example
  * ```ts
  * import { run } from "@authfetch/authfetch/cli";
@@ -111,7 +113,12 @@ export async function run(args: string[], io: Partial<CliIo> = {}): Promise<numb
       ? "usage error"
       : code === EXIT.auth
       ? "authentication failed"
+      : code === EXIT.resolve || code === EXIT.network
+      ? "network error"
+      : code === EXIT.timeout
+      ? "timed out"
       : "error";
+    if (ctx.quiet && code !== EXIT.usage && !debug) return code;
     await full.stderr(`${ctx.paint.red(`authfetch: ${label}:`)} ${oneLine(error)}\n`);
     if (debug) await full.stderr(`${details(error)}\n`);
     return code;

@@ -90,9 +90,14 @@ export async function revokeCommand(ctx: Context, args: string[]): Promise<numbe
   needEndpoint(resolved);
   const options = await endpointOptions(resolved, new Secrets(ctx.io, resolved.profile));
   let token: string | Token;
-  if (positionals[0] === "-") token = await tokenFromStdin(ctx);
-  else {
-    const stored = await storedToken(resolved);
+  const store = storeOf(resolved);
+  const key = await storeKey(resolved);
+  let stored: Token | undefined;
+  if (positionals[0] === "-") {
+    token = await tokenFromStdin(ctx);
+    stored = await store.get(key);
+  } else {
+    stored = await storedToken(resolved);
     token = values.access ? { ...stored, refreshToken: undefined } : stored;
   }
   await revoke({
@@ -101,8 +106,39 @@ export async function revokeCommand(ctx: Context, args: string[]): Promise<numbe
     revocationUrl: resolved.profile.revocationUrl,
     signal: ctx.io.signal,
   });
-  await say(ctx, "Revoked.");
+  await say(ctx, `Revoked.${await forget(ctx, store, key, stored, token, values.access === true)}`);
   return EXIT.ok;
+}
+
+/**
+ * Takes a revoked token out of the store, so `token` never hands it out again: a revoked refresh token
+ * (which servers may revoke with its access tokens) drops the whole entry; a revoked access token with a
+ * refresh token beside it is marked expired, so the next `token` renews it.
+ */
+async function forget(
+  ctx: Context,
+  store: ReturnType<typeof storeOf>,
+  key: string,
+  stored: Token | undefined,
+  revoked: string | Token,
+  accessOnly: boolean,
+): Promise<string> {
+  if (stored === undefined) return "";
+  const value = typeof revoked === "string" ? revoked : undefined;
+  const hitAccess = value === undefined
+    ? accessOnly || stored.refreshToken === undefined
+    : value === stored.accessToken;
+  const hitRefresh = value === undefined ? !accessOnly : value === stored.refreshToken;
+  if (!hitAccess && !hitRefresh) return "";
+  if (hitAccess && !hitRefresh && stored.refreshToken !== undefined) {
+    await store.set(key, {
+      ...stored,
+      expiresAt: Math.min(stored.expiresAt ?? 0, ctx.io.now() - 1),
+    });
+    return " The stored access token is marked expired; the refresh token is kept.";
+  }
+  await store.delete(key);
+  return " The stored token was removed.";
 }
 
 /**

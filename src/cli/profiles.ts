@@ -4,23 +4,62 @@
  * @module
  */
 
-import { redactObject } from "../redact.ts";
+import { REDACTED, redactObject } from "../redact.ts";
 import { parse } from "./args.ts";
-import { loadConfig, paths, type Resolved, storeKey, storeOf } from "./config.ts";
+import { loadConfig, paths, type Profile, type Resolved, storeKey, storeOf } from "./config.ts";
 import type { Context } from "./context.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { duration } from "./io.ts";
 
-async function tokenState(ctx: Context, resolved: Resolved): Promise<string> {
+/** What is stored for a profile, as fields (`profiles --json`). */
+interface TokenState {
+  /** Whether a token is stored. */
+  stored: boolean;
+  /** When the access token expires, ISO 8601; absent when unknown. */
+  expiresAt?: string;
+  /** Seconds until it expires (0 when expired). */
+  expiresIn?: number;
+  /** Whether the access token has expired. */
+  expired?: boolean;
+  /** Whether a refresh token is stored. */
+  hasRefreshToken?: boolean;
+}
+
+async function tokenState(ctx: Context, resolved: Resolved): Promise<TokenState> {
   const token = await storeOf(resolved).get(await storeKey(resolved)).catch(() => undefined);
-  if (token === undefined) return "no token stored";
-  const parts: string[] = [];
+  if (token === undefined) return { stored: false };
+  const state: TokenState = { stored: true };
   if (token.expiresAt !== undefined) {
-    const left = (token.expiresAt - ctx.io.now()) / 1000;
-    parts.push(left > 0 ? `access token valid for ${duration(left)}` : "access token expired");
-  } else parts.push("access token stored");
-  if (token.refreshToken !== undefined) parts.push("refresh token stored");
+    const left = Math.floor((token.expiresAt - ctx.io.now()) / 1000);
+    state.expiresAt = new Date(token.expiresAt).toISOString();
+    state.expiresIn = Math.max(0, left);
+    state.expired = left <= 0;
+  }
+  state.hasRefreshToken = token.refreshToken !== undefined;
+  return state;
+}
+
+function stateText(state: TokenState): string {
+  if (!state.stored) return "no token stored";
+  const parts: string[] = [];
+  if (state.expired === undefined) parts.push("access token stored");
+  else if (state.expired) parts.push("access token expired");
+  else parts.push(`access token valid for ${duration(state.expiresIn!)}`);
+  if (state.hasRefreshToken) parts.push("refresh token stored");
   return parts.join(", ");
+}
+
+/** The profile for display: secret-looking values redacted, but `env` (variable names) as it is. */
+function shownProfile(profile: Profile): Record<string, unknown> {
+  const { env, ...rest } = profile;
+  const shown = redactObject(rest) as Record<string, unknown>;
+  if (env !== undefined) {
+    // Names of environment variables are not secrets; anything else there is not shown.
+    shown.env = Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [k, typeof v === "string" ? v : REDACTED]),
+    );
+  }
+  return shown;
 }
 
 /**
@@ -47,13 +86,13 @@ export async function profilesCommand(ctx: Context, args: string[]): Promise<num
     const profile = config.profiles[name];
     if (profile === undefined) throw new UsageError(`No profile "${name}" in ${where.config}`);
     const state = await tokenState(ctx, { name, profile, paths: where, saved: true });
-    const shown = redactObject(profile) as Record<string, unknown>;
+    const shown = shownProfile(profile);
     if (values.json) {
       await ctx.io.stdout(`${JSON.stringify({ name, ...shown, token: state }, null, 2)}\n`);
     } else {
       const lines = [`Profile "${name}" (${where.config})`];
       for (const [k, v] of Object.entries(shown)) lines.push(`  ${k}: ${JSON.stringify(v)}`);
-      lines.push(`  token: ${state}`);
+      lines.push(`  token: ${stateText(state)}`);
       await ctx.io.stdout(`${lines.join("\n")}\n`);
     }
     return EXIT.ok;
@@ -77,7 +116,7 @@ export async function profilesCommand(ctx: Context, args: string[]): Promise<num
     const lines = rows.map((r) =>
       `${r.default ? "*" : " "} ${r.name}  ${r.grant ?? "(grant from flags/env)"}  ${
         r.issuer ?? ""
-      }  ${r.clientId ?? ""}  [${r.token}]`
+      }  ${r.clientId ?? ""}  [${stateText(r.token as TokenState)}]`
     );
     await ctx.io.stdout(`${lines.join("\n")}\n`);
   }

@@ -235,8 +235,8 @@ Deno.test("authfetch fetch refreshes once on a 401, replays the request and prin
       "-v",
     ], env);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^HTTP 200 OK\n/);
-    assert.match(result.stdout, /x-test: yes\n\nhello 2$/);
+    assert.match(result.stdout, /^HTTP 200 OK\r\n/);
+    assert.match(result.stdout, /x-test: yes\r\n\r\nhello 2$/);
     assert.equal(seen.length, 2);
     assert.deepEqual(seen.map((s) => [s.method, s.body]), [["PUT", '{"a":1}'], ["PUT", '{"a":1}']]);
     assert.match(seen[0].authorization!, /^Bearer \S+$/);

@@ -179,7 +179,7 @@ Deno.test("splitCommand() splits a browser command line honouring quotes", () =>
   assert.deepEqual(splitCommand("  "), []);
 });
 
-Deno.test("run() returns exit code 1 when the token endpoint cannot be reached", async () => {
+Deno.test("run() returns exit code 7 (network failure) when the token endpoint cannot be reached", async () => {
   await using home = await cliHome();
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
@@ -193,7 +193,8 @@ Deno.test("run() returns exit code 1 when the token endpoint cannot be reached",
     "--client-id",
     "c",
   ], { ...home.env, AUTHFETCH_CLIENT_SECRET: "planted-secret-123" });
-  assert.equal(r.code, EXIT.failed, r.stderr);
+  assert.equal(r.code, EXIT.network, r.stderr);
+  assert.match(r.stderr, /^authfetch: network error: token request to http:\/\/127\.0\.0\.1:\d+\/token failed/);
   assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
   assert.ok(!r.stderr.includes("planted-secret-123"));
 });
