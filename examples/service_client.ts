@@ -14,7 +14,7 @@
  * @module
  */
 
-import { createClient } from "redis";
+import { createClient } from "npm:redis@^5.8.0";
 import { auth, clientCredentials, createFetch, type Fetch, retry, tokenSource } from "../mod.ts";
 import { RedisStore } from "../src/stores/redis.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { chromium, type Page } from "playwright-core";
+import { chromium, type Page } from "npm:playwright-core@^1.55.0";
 import { NATIVE_CLIENT_ID, startOidcProvider } from "../peers/oidc_provider.ts";
 import { cli, cliHome, type CliResult, LiveCli } from "./_cli.ts";
 

@@ -7,7 +7,7 @@ const program = new URL("../../examples/service_client.ts", import.meta.url).pat
 /** Runs the example as its own process and returns its JSON lines. */
 async function run(env: Record<string, string>): Promise<{ status: number; body: unknown }[]> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", program],
+    args: ["run", "-A", "--lock=tests/deno.lock", program],
     env: { ...env, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

@@ -4,7 +4,7 @@
  * @module
  */
 
-import fc from "fast-check";
+import fc from "npm:fast-check@^4.3.0";
 import { AuthFetchError } from "../../mod.ts";
 
 /** Cases per property: `FUZZ_RUNS` (`deno task fuzz` sets 20000), 200 by default. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@^4.3.0";
 import { OAuthError, tokenFromResponse, TokenResponseError } from "../../mod.ts";
 import { parseFormResponse } from "../../src/oauth/token_request.ts";
 import { badError, canariesIn, canaryArb, PARAMS } from "./_fuzz.ts";

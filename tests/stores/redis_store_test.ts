@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createClient } from "redis";
+import { createClient } from "npm:redis@^5.8.0";
 import { AuthFetchError } from "../../mod.ts";
 import { fromIoredis, fromNodeRedis, RedisStore } from "../../src/stores/redis.ts";
 import { startRedisServer } from "../peers/redis_server.ts";

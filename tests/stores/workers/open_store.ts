@@ -38,7 +38,7 @@ export async function openStore(kind: StoreKind, location = ""): Promise<OpenedS
       return { store, close: () => Promise.resolve(store.close()) };
     }
     case "redis": {
-      const { createClient } = await import("redis");
+      const { createClient } = await import("npm:redis@^5.8.0");
       const client = await createClient({ url: location }).connect();
       return {
         store: new RedisStore(client),
