@@ -8,6 +8,9 @@
  * `AUTHFETCH_TOKEN_URL`, `AUTHFETCH_CLIENT_ID`, `AUTHFETCH_CLIENT_SECRET`, `AUTHFETCH_USERNAME`,
  * `AUTHFETCH_PASSWORD`, `AUTHFETCH_API_URL`.
  *
+ * Proven against a real Django OAuth Toolkit token endpoint (Debian's python3-django-oauth-toolkit,
+ * `o/token/`) by tests/examples/password_basic_test.ts, as well as against the stand-in.
+ *
  * @module
  */
 

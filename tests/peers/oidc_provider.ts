@@ -194,7 +194,9 @@ let providerModule: Promise<ProviderCtor> | undefined;
 
 function loadProvider(): Promise<ProviderCtor> {
   // Dynamic import so the import-time "Unsupported runtime" warning can be filtered.
-  providerModule ??= quietly(async () => (await import("npm:oidc-provider@^9.5.0")).default as ProviderCtor);
+  providerModule ??= quietly(async () =>
+    (await import("npm:oidc-provider@^9.5.0")).default as ProviderCtor
+  );
   return providerModule;
 }
 
