@@ -50,7 +50,7 @@ export function parse(
       tokens: true,
     });
   } catch (error) {
-    const message = (error as Error).message.split(". ")[0].replace(/\.$/, "");
+    const message = (error as Error).message.split(/\.\s/)[0].replace(/\.$/, "");
     throw new UsageError(`${message} (see authfetch ${command} --help)`);
   }
   if (!parsed.values.help && parsed.positionals.length > maxPositionals) {

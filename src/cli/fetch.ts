@@ -174,12 +174,20 @@ export async function fetchCommand(ctx: Context, args: string[]): Promise<number
     throw error;
   };
 
-  const response = await api(spec.url, {
-    method: spec.method,
-    headers: spec.headers,
-    body: spec.body as BodyInit | undefined,
-    signal,
-  }).catch(timedOut);
+  // Opened before the request, so an unwritable -o is a usage error rather than a wasted call.
+  const out = await sink(ctx, values.output as string | undefined);
+  let response: Response;
+  try {
+    response = await api(spec.url, {
+      method: spec.method,
+      headers: spec.headers,
+      body: spec.body as BodyInit | undefined,
+      signal,
+    }).catch(timedOut);
+  } catch (error) {
+    out.close();
+    throw error;
+  }
   const where = new URL(answeredBy);
   const described = `${spec.method} ${where.origin}${where.pathname}`;
   let failure: Error | undefined;
@@ -190,7 +198,6 @@ export async function fetchCommand(ctx: Context, args: string[]): Promise<number
       `${described} answered HTTP ${response.status} ${response.statusText}`.trimEnd(),
     );
   }
-  const out = await sink(ctx, values.output as string | undefined);
   let size = 0;
   try {
     const showBody = failure === undefined || failBody;

@@ -80,28 +80,61 @@ Usage: authfetch fetch URL [options]
 
 Sends the request through retry() and auth(): the profile's token is attached (only to https: and
 loopback origins, and --origin ones), refreshed and the request replayed once on a 401. The response
-body goes to standard output. Exit code 1 for an HTTP error status, 3 for a final 401.
+body goes to standard output (or -o FILE). The flags below that curl also has mean what they mean in
+curl.
 
 Options:
-  -X, --request METHOD          method (default GET, or POST with --data)
+  -X, --request METHOD          method (default GET, POST with data, HEAD with -I)
   -H, --header "NAME: VALUE"    request header (repeatable)
-  -d, --data DATA               request body; @FILE reads a file, @- standard input
+  -d, --data DATA               form data, sent as application/x-www-form-urlencoded unless -H sets a
+                                content type; repeat to join with &; @FILE reads a file (newlines
+                                dropped, as curl does), @- standard input
+      --data-binary DATA        like -d, but @FILE is sent byte for byte
+      --data-raw DATA           like -d, but @ is not special
+      --data-urlencode DATA     "name=value" with value URL-encoded (also "name@FILE", "=value")
+      --json DATA               JSON body: content-type and accept application/json; @FILE, @-
+  -G, --get                     put the -d data in the query string and send a GET
+  -I, --head                    send HEAD and print the status line and headers
   -i, --include                 print the status line and response headers first
-  -v, --verbose                 print the request, status and timing to standard error
-      --retries N               retries for idempotent requests (default 2)
+  -o, --output FILE             write the body (and -i headers) to FILE instead of standard output
+  -s, --silent                  no error report on standard error for a failed request
+  -S, --show-error              with -s, still report errors
+  -f, --fail                    on an HTTP error status print no body (exit code 22)
+      --fail-with-body          on an HTTP error status print the body too (exit code 22)
+  -L, --location                follow redirects (authfetch always does; accepted for curl habits)
+      --max-redirs N            at most N redirects (default 20; more: exit code 47)
+  -m, --max-time SECONDS        give up after this long (exit code 28)
+  -w, --write-out FORMAT        print FORMAT after the body: %{http_code} %{response_code}
+                                %{url_effective} %{method} %{content_type} %{size_download}
+                                %{time_total} %{num_redirects} %{redirect_url} %{exitcode}
+                                %header{NAME}, and \\n \\t \\r
+  -v, --verbose                 request and response headers and timing on standard error
+                                (Authorization, cookies and other credentials redacted)
+      --retry N, --retries N    retries for idempotent requests and 429/503 (default 2)
+
+Where authfetch differs from curl on purpose:
+  - Redirects are followed without -L (the token is never sent to another origin); curl needs -L.
+  - An HTTP error status fails without -f: the body is printed and the exit code is 22, as with
+    curl --fail-with-body (curl exits 0); -f drops the body. A final 401 exits 3 (authentication).
+  - --retry defaults to 2 (curl: 0). -i and -I print "HTTP 200 OK", without the HTTP version.
+  - No -u, -k, -b/-c: credentials come from the profile, and TLS is always verified.
+Exit codes: 0 ok, 2 usage error, 3 final 401 or authentication failed, 6 host not resolved,
+7 network failure, 22 HTTP error status, 28 timed out, 47 too many redirects, 1 anything else.
 
 ${PROFILE}
 
 Examples:
   authfetch fetch https://api.example.com/v1/me -p work
-  authfetch fetch https://api.example.com/v1/items -p work -X POST -H "content-type: application/json" -d '{"name":"x"}'
-  authfetch fetch https://api.example.com/v1/items -p work -d @item.json -i -v`,
+  authfetch fetch https://api.example.com/v1/items -p work --json '{"name":"x"}'
+  authfetch fetch https://api.example.com/v1/items -p work -d @item.json -H "content-type: application/json" -i -v
+  authfetch fetch https://api.example.com/v1/report -p work -sf -o report.csv -w "%{http_code}\\n"`,
 
   decode: `authfetch decode — show a JWT's header and claims
 
 Usage: authfetch decode [JWT | -] [options]
 
-Without a JWT (or with -) it is read from standard input. exp, iat and nbf are shown as dates with
+Without a JWT (or with -) it is read from standard input; on a terminal, without -, it says how
+to give one instead of waiting. exp, iat and nbf are shown as dates with
 the time left. The signature is not checked unless --verify is given.
 
 Options:
@@ -139,7 +172,9 @@ Examples:
 Usage: authfetch revoke [-] [options]
 
 Revokes the profile's stored refresh token (or access token when there is none; --access: the access
-token), or with - a token read from standard input. The stored token is kept; see logout.
+token), or with - a token read from standard input. The revoked token is then taken out of the store:
+a revoked refresh token removes the stored token; a revoked access token with a refresh token beside
+it is marked expired, so the next "authfetch token" renews it.
 
 Options:
       --access                  revoke the stored access token
@@ -208,7 +243,9 @@ Secrets (environment variables; a profile's "env" object can rename them):
   AUTHFETCH_API_KEY
   On a terminal, a missing secret is asked for without echo. Only "token" prints a token.
 
-Exit codes: 0 ok, 1 request failed, 2 usage or configuration error, 3 authentication failed.
+Exit codes: 0 ok, 1 request failed, 2 usage or configuration error, 3 authentication failed,
+6 host not resolved, 7 network failure, 22 HTTP error status (fetch), 28 timed out,
+47 too many redirects (fetch).
 NO_COLOR turns colours off.
 
 Examples:

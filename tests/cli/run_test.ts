@@ -194,7 +194,10 @@ Deno.test("run() returns exit code 7 (network failure) when the token endpoint c
     "c",
   ], { ...home.env, AUTHFETCH_CLIENT_SECRET: "planted-secret-123" });
   assert.equal(r.code, EXIT.network, r.stderr);
-  assert.match(r.stderr, /^authfetch: network error: token request to http:\/\/127\.0\.0\.1:\d+\/token failed/);
+  assert.match(
+    r.stderr,
+    /^authfetch: network error: token request to http:\/\/127\.0\.0\.1:\d+\/token failed/,
+  );
   assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
   assert.ok(!r.stderr.includes("planted-secret-123"));
 });
