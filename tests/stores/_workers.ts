@@ -33,7 +33,15 @@ export interface Worker {
  */
 export function spawnWorker(config: WorkerConfig): Worker {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--lock=tests/deno.lock", "--unstable-kv", "--quiet", WORKER, JSON.stringify(config)],
+    args: [
+      "run",
+      "-A",
+      "--lock=tests/deno.lock",
+      "--unstable-kv",
+      "--quiet",
+      WORKER,
+      JSON.stringify(config),
+    ],
     cwd: ROOT,
     stdin: "piped",
     stdout: "piped",
