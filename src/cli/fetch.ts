@@ -65,25 +65,41 @@ function wholeNumber(name: string, value: unknown, fallback: number): number {
   return n;
 }
 
-/** Where the body (and with `-i` the head) goes: standard output, or the `-o` file. */
-async function sink(
-  ctx: Context,
-  output: string | undefined,
-): Promise<{ write(chunk: Uint8Array | string): Promise<void>; close(): void }> {
-  if (output === undefined || output === "-") return { write: ctx.io.stdout, close: () => {} };
+/**
+ * Where the body (and with `-i` the head) goes: standard output, or the `-o` file. The file is opened
+ * before the request (an unwritable path is a usage error, not a wasted call) but only emptied once
+ * there is something to write, so a failed request leaves an existing file as it was and creates none.
+ */
+async function sink(ctx: Context, output: string | undefined): Promise<{
+  begin(): Promise<void>;
+  write(chunk: Uint8Array | string): Promise<void>;
+  close(): Promise<void>;
+}> {
+  if (output === undefined || output === "-") {
+    return { begin: () => Promise.resolve(), write: ctx.io.stdout, close: () => Promise.resolve() };
+  }
+  const existed = await Deno.lstat(output).then(() => true, () => false);
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(output, { write: true, create: true, truncate: true });
+    file = await Deno.open(output, { write: true, create: true });
   } catch (error) {
     throw new UsageError(`Cannot write --output file ${output}: ${(error as Error).message}`);
   }
   const encoder = new TextEncoder();
+  let begun = false;
   return {
+    async begin() {
+      if (!begun) await file.truncate(0);
+      begun = true;
+    },
     async write(chunk) {
       let bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
       while (bytes.byteLength > 0) bytes = bytes.subarray(await file.write(bytes));
     },
-    close: () => file.close(),
+    async close() {
+      file.close();
+      if (!begun && !existed) await Deno.remove(output).catch(() => {});
+    },
   };
 }
 
@@ -185,7 +201,7 @@ export async function fetchCommand(ctx: Context, args: string[]): Promise<number
       signal,
     }).catch(timedOut);
   } catch (error) {
-    out.close();
+    await out.close();
     throw error;
   }
   const where = new URL(answeredBy);
@@ -201,6 +217,7 @@ export async function fetchCommand(ctx: Context, args: string[]): Promise<number
   let size = 0;
   try {
     const showBody = failure === undefined || failBody;
+    if (showBody) await out.begin();
     if (include && showBody) {
       let head = `HTTP ${response.status} ${response.statusText}`.trimEnd() + "\r\n";
       for (const [name, value] of response.headers) head += `${headerLine(name, value)}\r\n`;
@@ -217,7 +234,7 @@ export async function fetchCommand(ctx: Context, args: string[]): Promise<number
   } catch (error) {
     timedOut(error);
   } finally {
-    out.close();
+    await out.close();
   }
   if (verbose) await say(ctx, `* ${response.status} in ${ctx.io.now() - started} ms`);
   const code = failure === undefined ? EXIT.ok : exitCodeOf(failure);

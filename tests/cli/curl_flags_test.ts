@@ -132,6 +132,11 @@ const CASES: Record<string, Case> = {
     one(r, 0);
     assert.equal(r.stdout, "");
     assert.equal(await Deno.readTextFile(`${dir}/out.txt`), "ok");
+    // A failed request (-f) leaves an existing file as it was and creates no new one.
+    one(await run([`${origin}/missing`, "-sf", "-o", `${dir}/out.txt`]), 22);
+    assert.equal(await Deno.readTextFile(`${dir}/out.txt`), "ok");
+    one(await run([`${origin}/missing`, "-sf", "-o", `${dir}/new.txt`]), 22);
+    assert.equal(await Deno.lstat(`${dir}/new.txt`).then(() => "exists", () => "absent"), "absent");
   },
   "-s": async (run, { origin }) => {
     const r = await run([`${origin}/missing`, "-s"]);
