@@ -118,8 +118,8 @@ export {
 } from "./src/oauth/resource_metadata.ts";
 export {
   type ClientMetadata,
-  type RegisterClientOptions,
   registerClient,
+  type RegisterClientOptions,
   type RegisteredClient,
 } from "./src/oauth/registration.ts";
 export {

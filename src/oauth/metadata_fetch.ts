@@ -59,7 +59,9 @@ export async function fetchDocument(
   const timer = setTimeout(
     () =>
       controller.abort(
-        new TimeoutError(`Fetching the ${what} ${target.origin}${target.pathname} took more than ${ms} ms`),
+        new TimeoutError(
+          `Fetching the ${what} ${target.origin}${target.pathname} took more than ${ms} ms`,
+        ),
       ),
     ms,
   );
@@ -90,7 +92,11 @@ export async function fetchDocument(
       text = await readCapped(response, MAX_DOCUMENT_BYTES);
     } catch (error) {
       if (controller.signal.aborted) throw controller.signal.reason;
-      return { ok: false, status: response.status, problem: `${target.href}: ${(error as Error).message}` };
+      return {
+        ok: false,
+        status: response.status,
+        problem: `${target.href}: ${(error as Error).message}`,
+      };
     }
     if (!response.ok) {
       let body: Record<string, unknown> | undefined;
@@ -156,7 +162,10 @@ export function deadlineFetch(options: DocumentFetchOptions): Fetch {
       // The body is read by the caller within the same deadline: buffer it here.
       const body = await readCapped(response, MAX_DOCUMENT_BYTES);
       const empty = body === "" || [204, 205, 304].includes(response.status);
-      return new Response(empty ? null : body, { status: response.status, headers: response.headers });
+      return new Response(empty ? null : body, {
+        status: response.status,
+        headers: response.headers,
+      });
     } catch (error) {
       if (controller.signal.aborted) throw controller.signal.reason;
       throw error;

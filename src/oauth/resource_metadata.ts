@@ -247,7 +247,9 @@ export async function discoverResource(
   const candidates: string[] = [];
   if (options.resourceMetadataUrl !== undefined) candidates.push(options.resourceMetadataUrl);
   else {
-    if (path !== "") candidates.push(`${target.origin}/.well-known/oauth-protected-resource${path}`);
+    if (path !== "") {
+      candidates.push(`${target.origin}/.well-known/oauth-protected-resource${path}`);
+    }
     candidates.push(`${target.origin}/.well-known/oauth-protected-resource`);
   }
   const problems: string[] = [];
@@ -272,7 +274,9 @@ export async function discoverResource(
       );
     }
     const servers = metadata.authorization_servers;
-    if (!Array.isArray(servers) || servers.length === 0 || servers.some((s) => typeof s !== "string")) {
+    if (
+      !Array.isArray(servers) || servers.length === 0 || servers.some((s) => typeof s !== "string")
+    ) {
       discoveryFailed(`Protected resource metadata at ${candidate} names no authorization_servers`);
     }
     const chosen = options.chooseAuthorizationServer?.(servers) ?? servers;

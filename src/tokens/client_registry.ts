@@ -8,7 +8,11 @@
 import { AuthFetchError } from "../errors.ts";
 import type { ClientAuthMethod, ClientCredentialsOptions } from "../oauth/client_auth.ts";
 import type { AuthorizationServerMetadata } from "../oauth/discovery.ts";
-import { type ClientMetadata, type RegisteredClient, registerClient } from "../oauth/registration.ts";
+import {
+  type ClientMetadata,
+  registerClient,
+  type RegisteredClient,
+} from "../oauth/registration.ts";
 import type { Fetch } from "../pipeline.ts";
 import { sleep } from "../sleep.ts";
 import type { TokenStore } from "./store.ts";

@@ -196,7 +196,7 @@ class ProtectedResource implements ProtectedResourceSource {
     this.#requested = canonicalResource(resourceUrl);
     if (options?.login === undefined || typeof options.login.kind !== "string") {
       throw new TypeError(
-        "Cannot create protectedResource(): give login ({ kind: \"browser\" | \"device\" | \"client_credentials\" | \"custom\", … })",
+        'Cannot create protectedResource(): give login ({ kind: "browser" | "device" | "client_credentials" | "custom", … })',
       );
     }
     this.#options = options;
@@ -367,7 +367,10 @@ class ProtectedResource implements ProtectedResourceSource {
         native: isLoopback(new URL(login.redirectUri).hostname),
       }
       : login.kind === "device"
-      ? { grantTypes: ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"], native: true }
+      ? {
+        grantTypes: ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
+        native: true,
+      }
       : { grantTypes: ["client_credentials"], native: false };
 
     const scopeFor = (): string | undefined => {
@@ -431,13 +434,17 @@ class ProtectedResource implements ProtectedResourceSource {
       refresh: async (token, { signal } = {}) => {
         if (!covers(token) || token.refreshToken === undefined) return await signIn(signal);
         const resolved = await client(signal);
-        const next = await refreshWith({
-          ...resolved,
-          tokenUrl: server.token_endpoint,
-          resource: discovery.resource,
-          fetch: this.#options.fetch,
-          allowInsecureHttp: this.#options.allowInsecureHttp,
-        }, token.refreshToken, { signal });
+        const next = await refreshWith(
+          {
+            ...resolved,
+            tokenUrl: server.token_endpoint,
+            resource: discovery.resource,
+            fetch: this.#options.fetch,
+            allowInsecureHttp: this.#options.allowInsecureHttp,
+          },
+          token.refreshToken,
+          { signal },
+        );
         if (next.scope === undefined) next.scope = token.scope;
         return next;
       },

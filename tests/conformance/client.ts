@@ -17,15 +17,18 @@ import {
   auth,
   createFetch,
   jwtBearer,
-  type ProtectedResourceOptions,
   protectedResource,
+  type ProtectedResourceOptions,
   type ResourceLogin,
   tokenExchange,
 } from "../../mod.ts";
 
 const serverUrl = Deno.args[0];
 const scenario = Deno.env.get("MCP_CONFORMANCE_SCENARIO") ?? "";
-const context = JSON.parse(Deno.env.get("MCP_CONFORMANCE_CONTEXT") ?? "{}") as Record<string, string>;
+const context = JSON.parse(Deno.env.get("MCP_CONFORMANCE_CONTEXT") ?? "{}") as Record<
+  string,
+  string
+>;
 const REDIRECT = "http://127.0.0.1:33418/callback";
 const CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json";
 
@@ -34,7 +37,9 @@ async function approve(url: URL): Promise<string> {
   const response = await fetch(url, { redirect: "manual" });
   await response.body?.cancel();
   const location = response.headers.get("location");
-  if (location === null) throw new Error(`The authorization endpoint answered HTTP ${response.status}`);
+  if (location === null) {
+    throw new Error(`The authorization endpoint answered HTTP ${response.status}`);
+  }
   return new URL(location, url).href;
 }
 

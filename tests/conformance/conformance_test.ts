@@ -35,10 +35,18 @@ async function suite(args: string[]): Promise<{ code: number; stdout: string; st
 
 async function run(scenario: string): Promise<Outcome> {
   const command = `${Deno.execPath()} run -A --config ${CONFIG} ${CLIENT}`;
-  const { code, stdout, stderr } = await suite(["client", "--command", command, "--scenario", scenario]);
+  const { code, stdout, stderr } = await suite([
+    "client",
+    "--command",
+    command,
+    "--scenario",
+    scenario,
+  ]);
   const output = stdout + stderr;
   const line = /Passed: (\d+)\/(\d+), (\d+) failed, (\d+) warnings/.exec(output);
-  const [passed, total, failed, warnings] = line === null ? [0, 0, 0, 0] : line.slice(1).map(Number);
+  const [passed, total, failed, warnings] = line === null
+    ? [0, 0, 0, 0]
+    : line.slice(1).map(Number);
   return {
     scenario,
     passed,
@@ -57,8 +65,13 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const listed = await suite(["list"]);
-    const scenarios = [...(listed.stdout + listed.stderr).matchAll(/^\s+- (auth\/\S+)/gm)].map((m) => m[1]);
-    assert.ok(scenarios.length >= 20, `expected the suite to list the auth scenarios:\n${listed.stderr}`);
+    const scenarios = [...(listed.stdout + listed.stderr).matchAll(/^\s+- (auth\/\S+)/gm)].map((
+      m,
+    ) => m[1]);
+    assert.ok(
+      scenarios.length >= 20,
+      `expected the suite to list the auth scenarios:\n${listed.stderr}`,
+    );
     const outcomes: Outcome[] = [];
     const queue = [...scenarios];
     await Promise.all(

@@ -28,7 +28,8 @@ import { completeAuthorization } from "../peers/oidc_interactions.ts";
 type Untyped = any;
 
 Deno.test({
-  name: "protectedResource() with the MCP SDK: its server and client transport, 401 to tools listed",
+  name:
+    "protectedResource() with the MCP SDK: its server and client transport, 401 to tools listed",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -73,22 +74,31 @@ Deno.test({
         },
       },
     });
-    app.post("/mcp", (_req: Untyped, res: Untyped, next: () => void) => {
-      res.on("finish", () => seen.push(res.statusCode));
-      next();
-    }, bearer, async (req: Untyped, res: Untyped) => {
-      const server = new McpServer({ name: "interop", version: "1.0.0" });
-      server.registerTool("whoami", { description: "Who is calling" }, (extra: { authInfo?: { clientId: string } }) => ({
-        content: [{ type: "text", text: `client ${extra.authInfo?.clientId}` }],
-      }));
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      res.on("close", () => {
-        transport.close();
-        server.close();
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
-    });
+    app.post(
+      "/mcp",
+      (_req: Untyped, res: Untyped, next: () => void) => {
+        res.on("finish", () => seen.push(res.statusCode));
+        next();
+      },
+      bearer,
+      async (req: Untyped, res: Untyped) => {
+        const server = new McpServer({ name: "interop", version: "1.0.0" });
+        server.registerTool(
+          "whoami",
+          { description: "Who is calling" },
+          (extra: { authInfo?: { clientId: string } }) => ({
+            content: [{ type: "text", text: `client ${extra.authInfo?.clientId}` }],
+          }),
+        );
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+        res.on("close", () => {
+          transport.close();
+          server.close();
+        });
+        await server.connect(transport);
+        await transport.handleRequest(req, res, req.body);
+      },
+    );
 
     const logins: URL[] = [];
     const registrations: string[] = [];

@@ -104,7 +104,10 @@ Deno.test("protectedResource() steps up on 403 insufficient_scope with the union
   assert.equal(admin.status, 200);
   assert.deepEqual((await admin.json()).scopes.sort(), ["api:read", "api:write"]);
   assert.equal(logins.length, 2);
-  assert.deepEqual(logins[1].searchParams.get("scope")!.split(" ").sort(), ["api:read", "api:write"]);
+  assert.deepEqual(logins[1].searchParams.get("scope")!.split(" ").sort(), [
+    "api:read",
+    "api:write",
+  ]);
   assert.deepEqual(
     p.api.seen.filter((s) => s.path === "/api/admin").map((s) => s.status),
     [403, 200],
@@ -144,7 +147,10 @@ Deno.test("protectedResource() refuses metadata naming another resource and neve
   try {
     const logins: URL[] = [];
     const fetch = createFetch([auth(protectedResource(api.resource, { login: headless(logins) }))]);
-    await assert.rejects(fetch(api.resource), /is for resource "https:\/\/evil\.example\.com\/api"/);
+    await assert.rejects(
+      fetch(api.resource),
+      /is for resource "https:\/\/evil\.example\.com\/api"/,
+    );
     assert.equal(logins.length, 0);
   } finally {
     await api.close();
