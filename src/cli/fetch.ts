@@ -15,6 +15,7 @@ import { type Context, profileTokens, say } from "./context.ts";
 import { AuthFailedError, EXIT, UsageError } from "./errors.ts";
 import { grantName } from "./grants.ts";
 import { readAllText } from "./io.ts";
+import { discoveredTokens, discoversCredentials } from "./discover.ts";
 
 const OPTIONS = {
   request: { type: "string", short: "X" },
@@ -87,7 +88,9 @@ export async function fetchCommand(ctx: Context, args: string[]): Promise<number
   const secrets = new Secrets(ctx.io, resolved.profile);
   const origins = resolved.profile.origins;
   let credentials: Handler;
-  if (grantName(resolved, secrets) === "api_key") {
+  if (discoversCredentials(resolved, secrets)) {
+    credentials = auth(await discoveredTokens(ctx, url, resolved, secrets));
+  } else if (grantName(resolved, secrets) === "api_key") {
     credentials = apiKey(await secrets.required("apiKey", "API key"), {
       header: resolved.profile.apiKeyHeader,
       query: resolved.profile.apiKeyQuery,

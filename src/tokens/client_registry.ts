@@ -6,6 +6,7 @@
  */
 
 import { AuthFetchError } from "../errors.ts";
+import { isLoopback } from "../handlers/origins.ts";
 import type { ClientAuthMethod, ClientCredentialsOptions } from "../oauth/client_auth.ts";
 import type { AuthorizationServerMetadata } from "../oauth/discovery.ts";
 import {
@@ -214,9 +215,16 @@ function authMethodFor(server: AuthorizationServerMetadata): ClientAuthMethod {
 
 /** What a stored registration must match to be reused: the server's endpoint and the login's needs. */
 function fingerprint(server: AuthorizationServerMetadata, needs: RegistrationNeeds): string {
+  let redirect = needs.redirectUri ?? null;
+  if (redirect !== null && needs.native) {
+    // RFC 8252 §7.3: a loopback redirect may use any port, so a new port keeps the registration.
+    const url = new URL(redirect);
+    if (url.protocol === "http:" && isLoopback(url.hostname)) url.port = "";
+    redirect = url.href;
+  }
   return JSON.stringify([
     server.registration_endpoint ?? null,
-    needs.redirectUri ?? null,
+    redirect,
     [...needs.grantTypes].sort(),
     needs.native,
   ]);
