@@ -18,7 +18,15 @@ import type { Fetch } from "../pipeline.ts";
 import { sleep } from "../sleep.ts";
 import type { TokenStore } from "./store.ts";
 
-/** A client to use at the token endpoint, and how it came about. */
+/**
+ * A client to use at the token endpoint, and how it came about (as a `CustomLogin` sees it).
+ *
+ * @example
+ * ```ts
+ * import type { ResolvedClient } from "@authfetch/authfetch";
+ * const client: ResolvedClient = { clientId: "svc", clientSecret: "s3cret", via: "pre-registered" };
+ * ```
+ */
 export interface ResolvedClient extends ClientCredentialsOptions {
   /** The client id. */
   clientId: string;

@@ -191,6 +191,8 @@ class ProtectedResource implements ProtectedResourceSource {
   #registry: ClientRegistry;
   #session?: Promise<Session>;
   #sessionUrl?: string;
+  /** The session was rebuilt from a stored discovery: the first challenge discovers afresh. */
+  #fromStore = false;
 
   constructor(resourceUrl: string | URL, options: ProtectedResourceOptions) {
     this.#requested = canonicalResource(resourceUrl);
@@ -246,6 +248,7 @@ class ProtectedResource implements ProtectedResourceSource {
       const discovery = pointer?.raw?.discovery as ResourceDiscovery | undefined;
       if (discovery === undefined) return undefined;
       session = await this.#adopt(Promise.resolve(discovery), pointer?.raw?.url as string);
+      this.#fromStore = true;
     }
     if (!session.has && (await this.#store.get(session.key)) === undefined) return undefined;
     return await this.#hand(session, session.tokens.getToken({ signal: options.signal }));
@@ -312,9 +315,13 @@ class ProtectedResource implements ProtectedResourceSource {
 
   #sessionFor(challenge: ResourceChallenge | undefined, signal?: AbortSignal): Promise<Session> {
     const url = challenge?.resourceMetadata;
-    if (this.#session !== undefined && (url === undefined || url === this.#sessionUrl)) {
+    const stale = challenge !== undefined && this.#fromStore;
+    if (
+      this.#session !== undefined && !stale && (url === undefined || url === this.#sessionUrl)
+    ) {
       return this.#session;
     }
+    this.#fromStore = false;
     const discovery = discoverResource(this.#requested, {
       fetch: this.#options.fetch,
       allowInsecureHttp: this.#options.allowInsecureHttp,
