@@ -276,6 +276,7 @@ class ProtectedResource implements ProtectedResourceSource {
     await session?.tokens.clear();
     await this.#store.delete(this.#pointerKey());
     this.#session = undefined;
+    this.#fromStore = false;
   }
 
   async #hand(session: Session, pending: Promise<Token>): Promise<Token> {
@@ -313,7 +314,12 @@ class ProtectedResource implements ProtectedResourceSource {
     return `${this.#prefix}resource:${this.#requested}`;
   }
 
+  /** The session (discovering when needed); `signal` stops this caller's wait, not the shared lookup. */
   #sessionFor(challenge: ResourceChallenge | undefined, signal?: AbortSignal): Promise<Session> {
+    return abortable(this.#sharedSession(challenge), signal);
+  }
+
+  #sharedSession(challenge: ResourceChallenge | undefined): Promise<Session> {
     const url = challenge?.resourceMetadata;
     const stale = challenge !== undefined && this.#fromStore;
     if (
@@ -322,11 +328,11 @@ class ProtectedResource implements ProtectedResourceSource {
       return this.#session;
     }
     this.#fromStore = false;
+    // Shared by every caller, so no caller's signal: each request has its own deadline instead.
     const discovery = discoverResource(this.#requested, {
       fetch: this.#options.fetch,
       allowInsecureHttp: this.#options.allowInsecureHttp,
       timeout: this.#options.timeout,
-      signal,
       resourceMetadataUrl: url,
       requirePkce: this.#options.login.kind === "browser",
     }).then(async (found) => {
@@ -472,6 +478,17 @@ class ProtectedResource implements ProtectedResourceSource {
     });
     return session;
   }
+}
+
+/** `pending`, or the signal's reason once it aborts (the work itself goes on for other callers). */
+function abortable<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return pending;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function scopesOf(scope: string | undefined): string[] {
