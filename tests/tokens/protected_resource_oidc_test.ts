@@ -8,7 +8,7 @@ import {
   type ResourceLogin,
 } from "../../mod.ts";
 import { startOidcProvider } from "../peers/oidc_provider.ts";
-import { completeAuthorization } from "../peers/oidc_interactions.ts";
+import { approveDeviceCode, completeAuthorization } from "../peers/oidc_interactions.ts";
 import { startProtectedResource } from "../peers/protected_resource.ts";
 
 /** A fetch that counts requests by method and path. */
@@ -156,4 +156,37 @@ Deno.test("protectedResource() refuses metadata naming another resource and neve
     await api.close();
     await provider.close();
   }
+});
+
+Deno.test("protectedResource() signs a device in against oidc-provider with a registered native client", async () => {
+  await using p = await peers();
+  const registrations: Record<string, unknown>[] = [];
+  const tokens = protectedResource(p.api.resource, {
+    store: new MemoryStore(),
+    login: {
+      kind: "device",
+      onPrompt: (prompt) => {
+        // The person approves on another device while the CLI polls.
+        queueMicrotask(() => void approveDeviceCode(prompt.verificationUri, prompt.userCode));
+      },
+      // Poll fast: the provider is local.
+      sleep: () => new Promise((resolve) => setTimeout(resolve, 5)),
+    },
+    fetch: async (input, init) => {
+      const request = new Request(input, init);
+      if (new URL(request.url).pathname === "/reg") {
+        registrations.push(await request.clone().json());
+      }
+      return globalThis.fetch(request);
+    },
+  });
+  const response = await createFetch([auth(tokens)])(p.api.resource);
+  assert.equal(response.status, 200);
+  assert.ok((await response.json()).scopes.includes("api:read"));
+  assert.equal(registrations.length, 1);
+  assert.equal(registrations[0].application_type, "native");
+  assert.deepEqual(registrations[0].grant_types, [
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "refresh_token",
+  ]);
 });
