@@ -62,6 +62,7 @@ export {
   type Grant,
   type GrantRequestOptions,
   type ManagedTokenSource,
+  type TokenChallenge,
   type TokenSource,
   tokenSource,
   type TokenSourceOptions,
@@ -105,6 +106,36 @@ export {
   discover,
   type DiscoverOptions,
 } from "./src/oauth/discovery.ts";
+export {
+  canonicalResource,
+  discoverResource,
+  type DiscoverResourceOptions,
+  type ProtectedResourceMetadata,
+  type ResourceChallenge,
+  resourceChallenge,
+  resourceCovers,
+  type ResourceDiscovery,
+} from "./src/oauth/resource_metadata.ts";
+export {
+  type ClientMetadata,
+  registerClient,
+  type RegisterClientOptions,
+  type RegisteredClient,
+} from "./src/oauth/registration.ts";
+export {
+  protectedResource,
+  type ProtectedResourceOptions,
+  type ProtectedResourceSource,
+} from "./src/tokens/protected_resource.ts";
+export {
+  type BrowserLogin,
+  type ClientCredentialsLogin,
+  type CustomLogin,
+  type DeviceLogin,
+  type LoginContext,
+  type ResourceLogin,
+} from "./src/tokens/resource_login.ts";
+export { type ResolvedClient } from "./src/tokens/client_registry.ts";
 export {
   authorizationCode,
   type AuthorizationCodeFlow,

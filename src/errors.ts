@@ -28,7 +28,8 @@ export type AuthFetchErrorCode =
   | "lease_timeout"
   | "token_unavailable"
   | "store_error"
-  | "discovery_error";
+  | "discovery_error"
+  | "registration_error";
 
 /**
  * Options common to every {@linkcode AuthFetchError}.

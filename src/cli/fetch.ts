@@ -18,6 +18,7 @@ import { AuthFailedError, EXIT, exitCodeOf, HttpStatusError, UsageError } from "
 import { grantName } from "./grants.ts";
 import { FETCH_OPTIONS, requestSpec } from "./fetch_request.ts";
 import { checkWriteOut, writeOut } from "./write_out.ts";
+import { discoveredTokens, discoversCredentials } from "./discover.ts";
 
 function headerLine(name: string, value: string): string {
   const secret = isSecretKey(name) || name.toLowerCase() === "set-cookie";
@@ -43,9 +44,12 @@ function headerLine(name: string, value: string): string {
  * @returns The credentials handler.
  * @throws {UsageError} When the profile is incomplete.
  */
-async function credentialsFor(ctx: Context, resolved: Resolved, _url: URL): Promise<Handler> {
+async function credentialsFor(ctx: Context, resolved: Resolved, url: URL): Promise<Handler> {
   const secrets = new Secrets(ctx.io, resolved.profile);
   const origins = resolved.profile.origins;
+  if (discoversCredentials(resolved, secrets)) {
+    return auth(await discoveredTokens(ctx, url, resolved, secrets));
+  }
   if (grantName(resolved, secrets) === "api_key") {
     return apiKey(await secrets.required("apiKey", "API key"), {
       header: resolved.profile.apiKeyHeader,

@@ -26,7 +26,13 @@ const OPTIONS = {
   timeout: { type: "string" },
 } as const;
 
-function headless(io: CliIo): boolean {
+/**
+ * `true` when no browser can be opened here (SSH, or Linux without a display).
+ *
+ * @param io The terminal.
+ * @returns Whether to only print URLs.
+ */
+export function headless(io: CliIo): boolean {
   if (io.env("SSH_CONNECTION") || io.env("SSH_TTY")) return true;
   return Deno.build.os === "linux" && !io.env("DISPLAY") && !io.env("WAYLAND_DISPLAY");
 }
@@ -316,7 +322,14 @@ export function splitCommand(command: string): string[] {
   return words;
 }
 
-async function openBrowser(ctx: Context, url: string, command?: string): Promise<void> {
+/**
+ * Opens `url` in the browser (`open`, `start`, `xdg-open`, or `command`); says so when that fails.
+ *
+ * @param ctx The context.
+ * @param url The URL.
+ * @param command A browser command line instead of the platform's.
+ */
+export async function openBrowser(ctx: Context, url: string, command?: string): Promise<void> {
   const argv = command !== undefined
     ? splitCommand(command)
     : Deno.build.os === "darwin"

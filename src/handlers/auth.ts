@@ -11,6 +11,7 @@ import type { TokenSource } from "../tokens/source.ts";
 import { authorizationHeader, type Token } from "../tokens/token.ts";
 import { originPolicy, type OriginsOption } from "./origins.ts";
 import { sendWithRefresh } from "./refresh_on_401.ts";
+import { isChallengeTokenSource, sendWithChallenges } from "./step_up.ts";
 
 /**
  * Options of {@linkcode auth}.
@@ -91,6 +92,7 @@ export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
     const first = redirectedFrom(request);
     if (first !== undefined && first !== new URL(request.url).origin) return next(request);
     if (keepExisting && request.headers.has("authorization")) return next(request);
+    if (isChallengeTokenSource(tokens)) return sendWithChallenges(tokens, request, next);
     const token = await tokens.getToken({ signal: request.signal });
     request.headers.set("authorization", authorizationHeader(token));
     if (dpop !== undefined || token.dpopJkt !== undefined) {

@@ -78,7 +78,9 @@ const cache = new Map<string, Promise<AuthorizationServerMetadata>>();
 
 /**
  * Fetches and checks an issuer's metadata: RFC 8414 (`/.well-known/oauth-authorization-server`, path
- * inserted after the host) first, then OpenID Connect (`/.well-known/openid-configuration` appended).
+ * inserted after the host) first, then OpenID Connect with the path inserted
+ * (`/.well-known/openid-configuration/tenant`), then OpenID Connect appended (`/tenant/.well-known/openid-configuration`):
+ * the order the MCP authorization specification requires.
  * The document's `issuer` must equal the issuer asked for. Results are cached per issuer for the life of
  * the process; a failure is not cached.
  *
@@ -120,8 +122,11 @@ async function load(
 ): Promise<AuthorizationServerMetadata> {
   const fetch = fetchOf(options.fetch);
   const path = url.pathname === "/" ? "" : url.pathname.replace(/\/$/, "");
+  // The order the MCP authorization spec requires: RFC 8414 with the path inserted, OpenID Connect with
+  // the path inserted, then OpenID Connect with the path appended (the same URL for an issuer without a path).
   const candidates = [
     `${url.origin}/.well-known/oauth-authorization-server${path}`,
+    ...(path === "" ? [] : [`${url.origin}/.well-known/openid-configuration${path}`]),
     `${url.origin}${path}/.well-known/openid-configuration`,
   ];
   const problems: string[] = [];

@@ -29,6 +29,34 @@ export interface GetTokenOptions {
    * callers report the same rejected token. @default undefined
    */
   rejected?: string;
+  /**
+   * The resource's challenge, when the token is asked for because of a 401 or 403: sources that discover
+   * the authorization server (`protectedResource()`) read its `resource_metadata` and `scope`; others
+   * ignore it. @default undefined
+   */
+  challenge?: TokenChallenge;
+}
+
+/**
+ * A resource's 401 or 403, as `auth()` hands it to {@linkcode TokenSource.getToken}.
+ *
+ * @example
+ * ```ts
+ * import type { TokenChallenge } from "@authfetch/authfetch";
+ * const challenge: TokenChallenge = {
+ *   status: 403,
+ *   url: "https://api.example.com/v1/things",
+ *   wwwAuthenticate: 'Bearer error="insufficient_scope", scope="things:write"',
+ * };
+ * ```
+ */
+export interface TokenChallenge {
+  /** The response status: 401 or 403. */
+  status: number;
+  /** The URL of the request that was refused. */
+  url: string;
+  /** The response's `WWW-Authenticate` header, if it had one. */
+  wwwAuthenticate: string | null;
 }
 
 /**

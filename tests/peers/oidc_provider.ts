@@ -63,6 +63,14 @@ export interface OidcPeerOptions {
    * the `DPoP-Nonce` it was given). Default false.
    */
   dpopNonce?: boolean;
+  /** Enable RFC 7591 dynamic registration at `/reg` (open: no initial access token). Default false. */
+  registration?: boolean;
+  /**
+   * Enable RFC 8707 resource indicators: each key is a resource URI the provider issues audience-bound JWT
+   * access tokens for (`aud` = the resource), with the scopes given. A `resource` not listed is refused
+   * with `invalid_target`. Default: disabled.
+   */
+  resourceServers?: Record<string, { scope: string }>;
   /** Token lifetimes in seconds (defaults: 3600, 3600, 600, 86400). */
   ttl?: {
     AccessToken?: number;
@@ -212,6 +220,8 @@ function escapeHtml(s: unknown): string {
 /** Starts a provider on 127.0.0.1 with an ephemeral port. Always `close()` it. */
 export async function startOidcProvider(options: OidcPeerOptions = {}): Promise<OidcPeer> {
   const Provider = await loadProvider();
+  const InvalidTarget = (await import("npm:oidc-provider@^9.5.0")).errors.InvalidTarget as new () =>
+  Error;
 
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const privateJwk = {
@@ -308,6 +318,23 @@ export async function startOidcProvider(options: OidcPeerOptions = {}): Promise<
         }
         : { enabled: true },
       rpInitiatedLogout: { enabled: false },
+      registration: { enabled: options.registration ?? false },
+      resourceIndicators: options.resourceServers === undefined ? { enabled: false } : {
+        enabled: true,
+        defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string[]) => oneOf,
+        useGrantedResource: () => true,
+        getResourceServerInfo(_ctx: unknown, resource: string) {
+          const info = options.resourceServers![resource];
+          if (info === undefined) throw new InvalidTarget();
+          return {
+            scope: info.scope,
+            audience: resource,
+            accessTokenTTL: ttl.AccessToken ?? 3600,
+            accessTokenFormat: "jwt",
+            jwt: { sign: { alg: "RS256" } },
+          };
+        },
+      },
       deviceFlow: {
         enabled: true,
         userCodeInputSource(
