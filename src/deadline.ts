@@ -1,0 +1,122 @@
+/**
+ * Deadlines for exchanges: one signal that fires when the time is up or the caller aborts, a timer
+ * that is always cleared, and a way to keep the deadline running while a response body is read.
+ *
+ * @module
+ */
+
+import { TimeoutError } from "./errors.ts";
+
+/** A running deadline. */
+export interface Deadline {
+  /** Aborts with a {@linkcode TimeoutError} when the time is up, or with the caller's reason. */
+  readonly signal: AbortSignal;
+  /** Stops the timer (the caller's signal still aborts `signal`). Idempotent. */
+  clear(): void;
+}
+
+/**
+ * Starts a deadline of `ms` linked to the caller's signal. The link goes through `AbortSignal.any`, so
+ * it lasts as long as the exchange's signal is in use (a body read included) and holds nothing once
+ * the exchange is gone.
+ *
+ * @param ms The limit, ms.
+ * @param caller The caller's signal.
+ * @param message The message of the {@linkcode TimeoutError}.
+ * @returns The deadline; call `clear()` when the exchange has ended.
+ */
+export function startDeadline(
+  ms: number,
+  caller: AbortSignal | undefined,
+  message: () => string,
+): Deadline {
+  const timer = new AbortController();
+  const id = setTimeout(() => timer.abort(new TimeoutError(message())), ms);
+  const signal = caller === undefined ? timer.signal : AbortSignal.any([caller, timer.signal]);
+  return {
+    signal,
+    clear: () => clearTimeout(id),
+  };
+}
+
+/**
+ * Runs `exchange` (a request and the reading of its answer) under a deadline of `ms` that also
+ * covers the body read, aborted at once by `signal`. The timer is cleared however it ends.
+ *
+ * @param ms The limit, ms.
+ * @param signal The caller's signal.
+ * @param what What is exchanged, for the message (`"discovery of https://as.example"`).
+ * @param exchange The exchange, given the signal to pass to `fetch`.
+ * @returns What `exchange` returns.
+ * @throws {TimeoutError} When the time is up, whatever part of the exchange was running.
+ */
+export async function withDeadline<T>(
+  ms: number,
+  signal: AbortSignal | undefined,
+  what: string,
+  exchange: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  signal?.throwIfAborted();
+  const deadline = startDeadline(ms, signal, () => `${what} timed out after ${ms} ms`);
+  try {
+    return await exchange(deadline.signal);
+  } catch (error) {
+    throw deadline.signal.aborted ? deadline.signal.reason : error;
+  } finally {
+    deadline.clear();
+  }
+}
+
+/**
+ * `response` with a body that calls `done` once it has been read to the end, cancelled or has failed,
+ * so a deadline can keep running while the body is read and be cleared right after.
+ *
+ * @param response The response.
+ * @param done Called once when the body is finished.
+ * @returns A response with the same status, headers and URL.
+ */
+export function onBodyEnd(response: Response, done: () => void): Response {
+  const body = response.body;
+  if (body === null) {
+    done();
+    return response;
+  }
+  const reader = body.getReader();
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    done();
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: end, value } = await reader.read();
+        if (end) {
+          finish();
+          controller.close();
+        } else {
+          controller.enqueue(value);
+        }
+      } catch (error) {
+        finish();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      finish();
+      await reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  const wrapped = new Response(stream, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  // A constructed Response has no URL; keep the one of the answer (own properties shadow the getters).
+  Object.defineProperties(wrapped, {
+    url: { value: response.url },
+    redirected: { value: response.redirected },
+  });
+  return wrapped;
+}
