@@ -79,6 +79,6 @@ export function timeout(ms: number, options: TimeoutOptions = {}): Handler {
       deadline.clear();
       return response;
     }
-    return onBodyEnd(response, deadline.clear);
+    return onBodyEnd(response, deadline.signal, deadline.clear);
   };
 }
