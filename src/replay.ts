@@ -131,6 +131,41 @@ export function replay(request: Request): Request | undefined {
 }
 
 /**
+ * `request` at another URL (a handler that adds a query parameter, say), its body taken from the
+ * body's source so that it keeps its framing; a stream body moves to the new request as it is.
+ *
+ * @param request The request.
+ * @param url The new URL.
+ * @returns The request to pass on, carrying what the pipeline knows about `request`.
+ */
+export async function retarget(request: Request, url: URL): Promise<Request> {
+  const init: RequestInit = {
+    method: request.method,
+    headers: request.headers,
+    signal: request.signal,
+    redirect: request.redirect,
+  };
+  if (NO_BODY.has(request.method)) return derive(request, new Request(url, init));
+  const source = SOURCES.get(request);
+  if (source?.kind === "value") {
+    init.body = source.body;
+    init.headers = headersFor(request.headers, source.body);
+    return derive(request, new Request(url, init));
+  }
+  if (source?.kind === "request") {
+    const body = await source.request.clone().blob();
+    init.body = body;
+    const next = derive(request, new Request(url, init));
+    SOURCES.set(next, { kind: "value", body });
+    return next;
+  }
+  // A stream (sent once anyway), or a request from outside createFetch: the body moves as a stream.
+  init.body = request.body;
+  (init as { duplex?: string }).duplex = "half";
+  return derive(request, new Request(url, init));
+}
+
+/**
  * Builds the request `createFetch` sends down the pipeline for `fetch(input, init)`, with
  * `redirect: "manual"`, and records where its body comes from.
  *

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  apiKey,
   auth,
   createFetch,
   type Handler,
@@ -283,4 +284,31 @@ Deno.test("replay() rebuilds a body from its source and returns undefined for a 
   } as RequestInit);
   assert.equal(await streamed.text(), "no replay");
   assert.deepEqual(bodies, ["x", "x", "y"]);
+});
+
+Deno.test("apiKey({ query }) keeps every body kind framed as plain fetch sends it", async () => {
+  const server = startStrictServer();
+  try {
+    for (const [kind, make] of Object.entries(KINDS)) {
+      await (await fetch(`${server.origin}/ok/plain-${kind}`, { method: "POST", body: make() }))
+        .arrayBuffer();
+      const plain = framing(server.requests.at(-1)!);
+      const api = createFetch([
+        retry({ methods: ["POST"], baseDelay: 0 }),
+        apiKey("k", { query: "key", origins: [server.origin] }),
+      ]);
+      const response = await api(`${server.origin}/503/key-${kind}`, {
+        method: "POST",
+        body: make(),
+      });
+      assert.equal(response.status, 200, kind);
+      await response.arrayBuffer();
+      for (const request of server.requests.slice(-2)) {
+        assert.match(request.line, /\?key=k /);
+        assert.deepEqual(framing(request), plain, kind);
+      }
+    }
+  } finally {
+    await server.close();
+  }
 });
