@@ -71,7 +71,7 @@ export function timeout(ms: number, options: TimeoutOptions = {}): Handler {
     try {
       response = await next(derive(request, new Request(request, { signal: deadline.signal })));
     } catch (error) {
-      deadline.clear();
+      deadline.end();
       if (deadline.signal.aborted && !caller.aborted) throw deadline.signal.reason;
       throw error;
     }
@@ -79,6 +79,6 @@ export function timeout(ms: number, options: TimeoutOptions = {}): Handler {
       deadline.clear();
       return response;
     }
-    return onBodyEnd(response, deadline.signal, deadline.clear);
+    return onBodyEnd(response, deadline.signal, deadline.end);
   };
 }
