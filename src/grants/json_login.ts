@@ -114,6 +114,7 @@ export interface JsonLoginGrant extends Grant {
  * @param options The URLs, credentials and field names.
  * @returns The grant, for {@linkcode tokenSource}, with `verify()`.
  * @throws {TypeError} When a URL is invalid, or plain `http:` to a non-loopback host.
+ * @throws {RangeError} When `timeout` is not a positive finite number.
  * @example
  * ```ts
  * import { auth, createFetch, jsonLogin, tokenSource } from "@authfetch/authfetch";
