@@ -312,3 +312,13 @@ Deno.test("apiKey({ query }) keeps every body kind framed as plain fetch sends i
     await server.close();
   }
 });
+
+Deno.test("replay() of a request from outside createFetch copies it while its body is unread, and refuses once it was read", async () => {
+  const get = new Request("https://a.example/x", { headers: { "x-a": "1" } });
+  const copy = replay(get)!;
+  assert.equal(copy.url, get.url);
+  assert.equal(copy.headers.get("x-a"), "1");
+  const post = new Request("https://a.example/x", { method: "POST", body: "x" });
+  await post.text();
+  assert.equal(replay(post), undefined);
+});
