@@ -34,6 +34,7 @@ export {
   type Handler,
   type Next,
   redirectedFrom,
+  replay,
   safeUrl,
 } from "./src/pipeline.ts";
 export { auth, type AuthOptions } from "./src/handlers/auth.ts";
@@ -45,7 +46,7 @@ export {
   type RetryEvent,
   type RetryOptions,
 } from "./src/handlers/retry.ts";
-export { timeout } from "./src/handlers/timeout.ts";
+export { timeout, type TimeoutOptions } from "./src/handlers/timeout.ts";
 export { isLoopback, originPolicy, type OriginsOption } from "./src/handlers/origins.ts";
 export { type Challenge, parseWwwAuthenticate } from "./src/handlers/www_authenticate.ts";
 export {

@@ -1,16 +1,21 @@
 /**
- * Throughput of `createFetch([retry(), auth(tokens)])` with a cached token against plain `fetch`, both
- * against a local server in another process, measured in alternating rounds in one run (ratio).
+ * Throughput with a cached token against plain `fetch`, the API server in another process: plain
+ * `fetch` (with the same `Authorization` header), `createFetch([])` and `createFetch([retry(),
+ * auth(tokens)])`, in 5 interleaved rounds (the order rotates each round), reported as the median of
+ * the rounds. Also the CPU time this process spends per call (`process.cpuUsage()`), and what the
+ * pipelines add to plain `fetch`.
  *
- * Run: `deno run -A bench/throughput.ts` (part of `deno task bench`).
+ * Run: `deno run -A bench/throughput.ts` (part of `deno task bench`). `BENCH_ROUNDS` and
+ * `BENCH_REQUESTS` (per variant and round) change the run.
  *
  * @module
  */
 
+import process from "node:process";
 import { auth, createFetch, existingToken, retry, tokenSource } from "../mod.ts";
 
-const PAIRS = Number(Deno.env.get("BENCH_PAIRS") ?? 30);
-const PER_PAIR = Number(Deno.env.get("BENCH_REQUESTS") ?? 1_500);
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 5);
+const PER_ROUND = Number(Deno.env.get("BENCH_REQUESTS") ?? 8_000);
 const CONCURRENCY = 32;
 
 const child = new Deno.Command(Deno.execPath(), {
@@ -25,12 +30,20 @@ const url = `http://127.0.0.1:${port}/auth`;
 const tokens = tokenSource(
   existingToken({ accessToken: "cached-token", expiresAt: Date.now() + 3_600_000 }),
 );
+const empty = createFetch([]);
 const pipeline = createFetch([retry(), auth(tokens)]);
-const plain = (input: string) =>
-  fetch(input, { headers: { authorization: "Bearer cached-token" } });
+const VARIANTS: Record<string, (url: string) => Promise<Response>> = {
+  "plain fetch": (input) => fetch(input, { headers: { authorization: "Bearer cached-token" } }),
+  "createFetch([]) + header": (input) =>
+    empty(input, { headers: { authorization: "Bearer cached-token" } }),
+  "createFetch([retry(), auth(tokens)])": (input) => pipeline(input),
+};
+const NAMES = Object.keys(VARIANTS);
 
-async function run(send: (url: string) => Promise<Response>, n: number): Promise<number> {
+/** Requests per second and CPU µs per call of `n` calls. */
+async function run(send: (url: string) => Promise<Response>, n: number) {
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next++ < n) {
@@ -39,42 +52,43 @@ async function run(send: (url: string) => Promise<Response>, n: number): Promise
       await response.arrayBuffer();
     }
   }));
-  return n / ((performance.now() - started) / 1000);
+  const elapsed = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { rate: n / (elapsed / 1000), cpu: (used.user + used.system) / n };
 }
 
-await run(plain, 1_000); // warm up both paths
-await run(pipeline, 1_000);
-// Many short pairs, alternating which goes first; the median of per-pair ratios cancels machine drift.
-const ratios: number[] = [];
-const plainRates: number[] = [];
-const pipelineRates: number[] = [];
-for (let pair = 0; pair < PAIRS; pair++) {
-  let a: number, b: number;
-  if (pair % 2 === 0) {
-    a = await run(plain, PER_PAIR);
-    b = await run(pipeline, PER_PAIR);
-  } else {
-    b = await run(pipeline, PER_PAIR);
-    a = await run(plain, PER_PAIR);
+for (const name of NAMES) await run(VARIANTS[name], 2_000); // warm up every path
+
+const rates: Record<string, number[]> = {};
+const cpus: Record<string, number[]> = {};
+const ratios: Record<string, number[]> = {};
+for (let round = 0; round < ROUNDS; round++) {
+  const order = NAMES.map((_, i) => NAMES[(i + round) % NAMES.length]);
+  const results: Record<string, { rate: number; cpu: number }> = {};
+  for (const name of order) results[name] = await run(VARIANTS[name], PER_ROUND);
+  for (const name of NAMES) {
+    (rates[name] ??= []).push(results[name].rate);
+    (cpus[name] ??= []).push(results[name].cpu);
+    (ratios[name] ??= []).push(results[name].rate / results["plain fetch"].rate);
   }
-  plainRates.push(a);
-  pipelineRates.push(b);
-  ratios.push(b / a);
 }
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-console.log(
-  `throughput, cached token, server in another process, ${CONCURRENCY} concurrent, ${PAIRS} pairs:`,
-);
-console.log(
-  `  plain fetch                          ${
-    median(plainRates).toFixed(0).padStart(7)
-  } req/s (median)`,
-);
-console.log(
-  `  createFetch([retry(), auth(tokens)]) ${
-    median(pipelineRates).toFixed(0).padStart(7)
-  } req/s (median)`,
-);
-console.log(`  ratio (median of pairs)              ${median(ratios).toFixed(3)}  (target ≥ 0.97)`);
 child.kill();
 await child.status;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(
+  `throughput, cached token, server in another process, ${CONCURRENCY} concurrent, ` +
+    `median of ${ROUNDS} interleaved rounds of ${PER_ROUND} requests:`,
+);
+const plainCpu = median(cpus["plain fetch"]);
+for (const name of NAMES) {
+  const ratio = name === "plain fetch"
+    ? ""
+    : `  ratio ${median(ratios[name]).toFixed(3)} (target ≥ 0.97)`;
+  const cpu = median(cpus[name]);
+  const added = name === "plain fetch" ? "" : `, +${(cpu - plainCpu).toFixed(1)}`;
+  console.log(
+    `  ${name.padEnd(38)} ${median(rates[name]).toFixed(0).padStart(7)} req/s` +
+      `  CPU ${cpu.toFixed(1).padStart(5)} µs/call${added}${ratio}`,
+  );
+}

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { TokenResponseError } from "./errors.ts";
+import { AuthFetchError, TokenResponseError } from "./errors.ts";
 import { isLoopback } from "./handlers/origins.ts";
 import type { Fetch } from "./pipeline.ts";
 
@@ -18,6 +18,7 @@ export const MAX_BODY_BYTES = 1 << 20;
  * @param max The cap in bytes.
  * @returns The text.
  * @throws {TokenResponseError} When the body is larger than the cap, or the connection fails mid-body.
+ * @throws {TimeoutError} When the exchange's deadline (`timeout(ms, { body: true })`) ends mid-body.
  */
 export async function readCapped(response: Response, max = MAX_BODY_BYTES): Promise<string> {
   const length = Number(response.headers.get("content-length"));
@@ -39,8 +40,9 @@ export async function readCapped(response: Response, max = MAX_BODY_BYTES): Prom
     try {
       chunk = await reader.read();
     } catch (error) {
-      // A caller's abort stays an abort; a connection closed mid-body is the server's failure.
-      if (error instanceof DOMException && error.name === "AbortError") throw error;
+      // A caller's abort and a deadline stay what they are; a connection closed mid-body is the
+      // server's failure.
+      if (error instanceof AuthFetchError || error instanceof DOMException) throw error;
       throw new TokenResponseError(
         `reading the response body failed (HTTP ${response.status}): ${(error as Error)?.message}`,
         { status: response.status, cause: error },

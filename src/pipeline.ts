@@ -4,6 +4,9 @@
  * @module
  */
 
+import { pipelineRequest, redirectRequest } from "./replay.ts";
+export { derive, redirectedFrom, replay } from "./replay.ts";
+
 /**
  * Sends a request on to the rest of the pipeline and resolves to its response.
  *
@@ -21,8 +24,9 @@ export type Next = (request: Request) => Promise<Response>;
 
 /**
  * One step of the pipeline. It may change the request (headers are set on the request it was given),
- * call `next` once, or more than once for replays it makes on purpose (each with its own clone), and
- * return or replace the response.
+ * call `next` once, or more than once for replays it makes on purpose (each with a copy from
+ * {@linkcode replay}, never the same request twice), and return or replace the response. A handler never
+ * reads `request.body` to learn whether there is one: in Deno that alone changes how the body is sent.
  *
  * @example
  * ```ts
@@ -97,44 +101,6 @@ export function compose(handlers: readonly Handler[], last: Next): Next {
 }
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
-const FIRST_ORIGIN = new WeakMap<Request, string>();
-
-/**
- * For a request made by following a redirect, the origin of the request the caller made; `undefined`
- * for the caller's own request. Credential handlers use it to never send a credential across a
- * redirect to another origin.
- *
- * @param request A request in the pipeline.
- * @returns The caller's original origin, for redirect hops.
- * @example
- * ```ts
- * import { redirectedFrom } from "@authfetch/authfetch";
- * console.log(redirectedFrom(new Request("https://example.com/"))); // undefined
- * ```
- */
-export function redirectedFrom(request: Request): string | undefined {
-  return FIRST_ORIGIN.get(request);
-}
-
-/**
- * Makes `copy` (a clone or rebuild of `request`) carry what the pipeline knows about `request`: handlers
- * that clone a request for a replay call it so the redirect origin is not lost.
- *
- * @param request The request copied.
- * @param copy Its copy.
- * @returns `copy`.
- * @example
- * ```ts
- * import { derive } from "@authfetch/authfetch";
- * const request = new Request("https://example.com/", { method: "POST", body: "x" });
- * const spare = derive(request, request.clone());
- * ```
- */
-export function derive(request: Request, copy: Request): Request {
-  const origin = FIRST_ORIGIN.get(request);
-  if (origin !== undefined) FIRST_ORIGIN.set(copy, origin);
-  return copy;
-}
 const CROSS_ORIGIN_HEADERS = ["authorization", "proxy-authorization", "cookie", "dpop"];
 
 /**
@@ -146,6 +112,11 @@ const CROSS_ORIGIN_HEADERS = ["authorization", "proxy-authorization", "cookie", 
  * and `auth()` never attaches a token to a hop whose origin differs from the caller's request
  * ({@linkcode redirectedFrom}), on every runtime. With
  * `redirect: "manual"` the 3xx response is returned; with `"error"` a redirect rejects with `TypeError`.
+ *
+ * Bodies go out exactly as plain `fetch` sends them (`Content-Length`, `Content-Type`), on the first
+ * send and on every replay (refresh-on-401, retry, 307/308), which is rebuilt from the body's source
+ * ({@linkcode replay}). A `ReadableStream` body is sent once and never buffered: it is not replayed, so a
+ * 307/308 for it rejects with `TypeError`, as `fetch` does.
  *
  * @param handlers The handlers, outermost first: `createFetch([retry(), auth(tokens)])`.
  * @param options The platform fetch to end with and a base URL.
@@ -177,10 +148,9 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
     const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;
     const mode: RequestRedirect = init?.redirect ??
       (input instanceof Request ? input.redirect : "follow");
-    let request = new Request(target, init ? { ...init, redirect: "manual" } : MANUAL);
+    let request = pipelineRequest(target, init);
     if (mode === "manual") return send(request);
     for (let hops = 0;; hops++) {
-      const replay = request.body !== null ? request.clone() : undefined;
       const response = await send(request);
       if (!REDIRECT.has(response.status)) return response;
       const location = response.headers.get("location");
@@ -198,37 +168,14 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
         );
       }
       await response.body?.cancel();
-      const first = FIRST_ORIGIN.get(request) ?? new URL(request.url).origin;
-      request = nextHop(replay ?? request, response.status, new URL(location, request.url));
-      FIRST_ORIGIN.set(request, first);
+      request = await redirectRequest(
+        request,
+        response.status,
+        new URL(location, request.url),
+        CROSS_ORIGIN_HEADERS,
+      );
     }
   };
-}
-
-const MANUAL: RequestInit = { redirect: "manual" };
-
-function nextHop(previous: Request, status: number, url: URL): Request {
-  const headers = new Headers(previous.headers);
-  if (url.origin !== new URL(previous.url).origin) {
-    for (const name of CROSS_ORIGIN_HEADERS) headers.delete(name);
-  }
-  const keepMethod = status === 307 || status === 308 ||
-    (previous.method !== "POST" && status !== 303) || previous.method === "HEAD";
-  if (keepMethod) {
-    return new Request(url, {
-      method: previous.method,
-      headers,
-      body: previous.body,
-      redirect: "manual",
-      signal: previous.signal,
-      // @ts-ignore: needed by runtimes that require it for stream bodies
-      duplex: previous.body ? "half" : undefined,
-    });
-  }
-  for (const name of ["content-type", "content-length", "content-encoding", "content-language"]) {
-    headers.delete(name);
-  }
-  return new Request(url, { method: "GET", headers, redirect: "manual", signal: previous.signal });
 }
 
 function redirectTarget(location: string, base: string): string {

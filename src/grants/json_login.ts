@@ -7,6 +7,7 @@
 
 import { OAuthError, TokenResponseError } from "../errors.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
+import { withDeadline } from "../deadline.ts";
 import { type Fetch, safeUrl } from "../pipeline.ts";
 import { excerpt } from "../redact.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
@@ -64,6 +65,12 @@ export interface JsonLoginOptions {
   fetch?: Fetch;
   /** Allow plain `http:` URLs that are not loopback. @default false */
   allowInsecureHttp?: boolean;
+  /**
+   * Time limit of each login, refresh or verify exchange, ms, from sending the request to the last byte
+   * of the answer (a server that stalls after its headers cannot hold callers). Rejects with
+   * `TimeoutError`. @default 30000
+   */
+  timeout?: number;
   /** The clock, epoch ms. @default Date.now */
   now?: () => number;
 }
@@ -107,6 +114,7 @@ export interface JsonLoginGrant extends Grant {
  * @param options The URLs, credentials and field names.
  * @returns The grant, for {@linkcode tokenSource}, with `verify()`.
  * @throws {TypeError} When a URL is invalid, or plain `http:` to a non-loopback host.
+ * @throws {RangeError} When `timeout` is not a positive finite number.
  * @example
  * ```ts
  * import { auth, createFetch, jsonLogin, tokenSource } from "@authfetch/authfetch";
@@ -136,33 +144,45 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
   const now = options.now ?? Date.now;
   const fetch = fetchOf(options.fetch);
 
-  const post = async (
+  const limit = options.timeout ?? 30_000;
+  if (!(limit > 0) || !Number.isFinite(limit)) {
+    throw new RangeError(
+      `Cannot create jsonLogin(): timeout must be a finite number > 0, current value is ${limit}`,
+    );
+  }
+
+  /** POSTs `body` and reads the answer with `read`, the whole exchange under the deadline. */
+  const post = <T>(
     url: URL,
     body: unknown,
-    signal: AbortSignal | undefined,
+    caller: AbortSignal | undefined,
     context: string,
-  ): Promise<Response> => {
-    const headers = new Headers(options.headers);
-    headers.set("accept", "application/json");
-    headers.set("content-type", "application/json");
-    try {
-      return await fetch(url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(body),
-        redirect: "manual",
-        signal,
-      });
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw new TokenResponseError(
-        `${context} to ${safeUrl(url)} failed: ${(error as Error)?.message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-  };
+    read: (response: Response) => Promise<T>,
+  ): Promise<T> =>
+    withDeadline(limit, caller, `${context} to ${safeUrl(url)}`, async (signal) => {
+      const headers = new Headers(options.headers);
+      headers.set("accept", "application/json");
+      headers.set("content-type", "application/json");
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(body),
+          redirect: "manual",
+          signal,
+        });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw new TokenResponseError(
+          `${context} to ${safeUrl(url)} failed: ${(error as Error)?.message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      return await read(response);
+    });
 
   const tokenFrom = (body: Record<string, unknown>, context: string): Token => {
     const accessToken = field(body, accessField);
@@ -197,37 +217,51 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
       const credentials = typeof options.credentials === "function"
         ? await options.credentials()
         : options.credentials;
-      const response = await post(loginUrl, credentials, request.signal, "login");
-      return tokenFrom(await readJson(response, "login"), "login response");
+      const body = await post(
+        loginUrl,
+        credentials,
+        request.signal,
+        "login",
+        (response) => readJson(response, "login"),
+      );
+      return tokenFrom(body, "login response");
     },
     async verify(token: string | Token, request: GrantRequestOptions = {}): Promise<boolean> {
       if (verifyUrl === undefined) {
         throw new TypeError("Cannot verify a token: jsonLogin() was given no verifyUrl");
       }
       const value = typeof token === "string" ? token : token.accessToken;
-      const response = await post(
+      return await post(
         verifyUrl,
         { [verifyRequestField]: value },
         request.signal,
         "verify",
+        async (response) => {
+          if (response.ok) {
+            await response.body?.cancel();
+            return true;
+          }
+          if (response.status === 400 || response.status === 401 || response.status === 403) {
+            await response.body?.cancel();
+            return false;
+          }
+          await readJson(response, "verify");
+          return false;
+        },
       );
-      if (response.ok) {
-        await response.body?.cancel();
-        return true;
-      }
-      if (response.status === 400 || response.status === 401 || response.status === 403) {
-        await response.body?.cancel();
-        return false;
-      }
-      await readJson(response, "verify");
-      return false;
     },
   };
   if (refreshUrl !== undefined) {
     grant.refresh = async (token: Token, request: GrantRequestOptions = {}): Promise<Token> => {
       const body = { [refreshRequestField]: token.refreshToken };
-      const response = await post(refreshUrl, body, request.signal, "token refresh");
-      const next = tokenFrom(await readJson(response, "token refresh"), "refresh response");
+      const answer = await post(
+        refreshUrl,
+        body,
+        request.signal,
+        "token refresh",
+        (response) => readJson(response, "token refresh"),
+      );
+      const next = tokenFrom(answer, "refresh response");
       next.refreshToken ??= token.refreshToken;
       return next;
     };

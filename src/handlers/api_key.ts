@@ -4,7 +4,8 @@
  * @module
  */
 
-import { derive, type Handler, type Next, redirectedFrom } from "../pipeline.ts";
+import { type Handler, type Next, redirectedFrom } from "../pipeline.ts";
+import { retarget } from "../replay.ts";
 import { originPolicy, type OriginsOption } from "./origins.ts";
 
 /**
@@ -77,7 +78,7 @@ export function apiKey(key: string, options: ApiKeyOptions = {}): Handler {
         if (url.searchParams.get(query) !== key) return next(request);
         url.searchParams.delete(query);
       } else url.searchParams.set(query, key);
-      return await next(derive(request, new Request(url, request)));
+      return await next(await retarget(request, url));
     };
   }
   const scheme = options.scheme;

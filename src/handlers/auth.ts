@@ -54,6 +54,10 @@ export interface AuthOptions {
  * and since `createFetch` follows redirects through the pipeline, each hop is decided anew: the token never
  * follows a redirect to another origin.
  *
+ * The refresh-on-401 replay is rebuilt from the body's source (`replay()`), so it goes out with the
+ * same `Content-Length` and `Content-Type` as the first send; a `ReadableStream` body is sent once and
+ * never buffered, so a 401 for it is returned as it is (after the token has been replaced).
+ *
  * @param tokens Where tokens come from.
  * @param options Allowed origins and refresh-on-401.
  * @returns The handler.

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { derive, type Handler, type Next } from "../pipeline.ts";
+import { type Handler, type Next, replay } from "../pipeline.ts";
 import type { TokenSource } from "../tokens/source.ts";
 import { authorizationHeader } from "../tokens/token.ts";
 import { parseWwwAuthenticate } from "./www_authenticate.ts";
@@ -38,8 +38,9 @@ export function isTokenRejection(response: Response): boolean {
 
 /**
  * Sends `request` with `sentToken` and, when the answer is a 401 for that token, asks `tokens` for a
- * different token and replays the request once, body included. A second 401 is returned as it is.
- * Shared by {@linkcode refreshOn401} and `auth()`.
+ * different token and replays the request once, body included (rebuilt from its source by `replay()`).
+ * A second 401 is returned as it is; so is the first when the body is a `ReadableStream` (sent once,
+ * never buffered), after the rejected token has been replaced for later calls. Shared by {@linkcode refreshOn401} and `auth()`.
  *
  * @param tokens The token source.
  * @param request The request, already carrying `sentToken`.
@@ -53,20 +54,24 @@ export async function sendWithRefresh(
   next: Next,
   sentToken: string,
 ): Promise<Response> {
-  const replay = request.body !== null ? derive(request, request.clone()) : request;
   const response = await next(request);
   if (response.status !== 401 || !isTokenRejection(response)) return response;
+  // The rejected token is replaced even when the request cannot be replayed, so the next call works.
   const fresh = await tokens.getToken({ rejected: sentToken, signal: request.signal });
   if (fresh.accessToken === sentToken) return response;
+  const again = replay(request);
+  if (again === undefined) return response;
   await response.body?.cancel();
-  replay.headers.set("authorization", authorizationHeader(fresh));
-  return next(replay);
+  again.headers.set("authorization", authorizationHeader(fresh));
+  return next(again);
 }
 
 /**
  * A handler that, on a 401 for the token the request carried, asks `tokens` for a different token and
- * replays the request once (request bodies are kept for the replay). `auth()` includes it; use it on its
- * own after a handler of yours that sets `Authorization`.
+ * replays the request once, its body rebuilt from the body's source (`replay()`), so the replay goes out
+ * with the same `Content-Length` and `Content-Type`. A `ReadableStream` body is sent once and never
+ * buffered: the 401 is handed back (and the token is replaced for the next call). `auth()` includes
+ * it; use it on its own after a handler of yours that sets `Authorization`.
  *
  * It applies whether or not the token's expiry is known, and only when the 401 came back for the token
  * sent (an `Authorization` header with the `Bearer` or `DPoP` scheme). `WWW-Authenticate` errors a new token

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { derive, type Handler, type Next, safeUrl } from "../pipeline.ts";
+import { type Handler, type Next, replay, safeUrl } from "../pipeline.ts";
 import { sleep } from "../sleep.ts";
 
 /**
@@ -102,8 +102,12 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 /**
  * A handler that retries failed attempts: by default twice, for `GET HEAD OPTIONS PUT DELETE`, on
  * 408 429 500 502 503 504 and on network errors, with exponential backoff and full jitter. `Retry-After`
- * (seconds or HTTP date) is honoured up to `maxRetryAfter`. Request bodies are replayed. Waiting stops at
- * once when the request's `AbortSignal` fires, and nothing is retried after it.
+ * (seconds or HTTP date) is honoured up to `maxRetryAfter`. Waiting stops at once when the request's
+ * `AbortSignal` fires, and nothing is retried after it.
+ *
+ * Request bodies are replayed from their source (`replay()`), byte for byte and with the same
+ * `Content-Length` as the first attempt. A `ReadableStream` body is sent once and never buffered, so a
+ * request with one is not retried: its first response (or error) is returned.
  *
  * @param options The policy.
  * @returns The handler.
@@ -146,15 +150,18 @@ export function retry(options: RetryOptions = {}): Handler {
     let current = request;
     for (let attempt = 1;; attempt++) {
       const last = attempt > retries;
-      const spare = !last && current.body !== null ? derive(current, current.clone()) : undefined;
       let delay: number;
       let event: RetryEvent;
+      let again: Request | undefined;
       try {
         const response = await next(current);
         if (last || !statuses.has(response.status) || signal.aborted) return response;
         const backoff = jitter(attempt);
         const asked = parseRetryAfter(response.headers.get("retry-after"), now());
         if (asked !== undefined && asked > maxRetryAfter) return response;
+        // A body that cannot be sent again (a stream) is not retried: the response goes back as it is.
+        again = replay(current);
+        if (again === undefined) return response;
         delay = asked ?? backoff;
         event = {
           attempt,
@@ -166,12 +173,14 @@ export function retry(options: RetryOptions = {}): Handler {
         await response.body?.cancel();
       } catch (error) {
         if (last || signal.aborted || !retryNetworkErrors || !isNetworkError(error)) throw error;
+        again = replay(current);
+        if (again === undefined) throw error;
         delay = jitter(attempt);
         event = { attempt, delay, method: request.method, url: safeUrl(request.url), error };
       }
       onRetry?.(event);
       await sleep(delay, signal);
-      current = spare ?? current;
+      current = again;
     }
   };
 

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { AuthFetchError } from "../errors.ts";
+import { AuthFetchError, TimeoutError } from "../errors.ts";
+import { withDeadline } from "../deadline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import type { Fetch } from "../pipeline.ts";
 import { excerpt } from "../redact.ts";
@@ -72,6 +73,11 @@ export interface DiscoverOptions {
   signal?: AbortSignal;
   /** Fetch again even when cached. @default false */
   reload?: boolean;
+  /**
+   * Time limit of each metadata request, ms, from sending it to the last byte of the document.
+   * Rejects with `TimeoutError`. @default 30000
+   */
+  timeout?: number;
 }
 
 const cache = new Map<string, Promise<AuthorizationServerMetadata>>();
@@ -121,6 +127,7 @@ async function load(
   alias?: string,
 ): Promise<AuthorizationServerMetadata> {
   const fetch = fetchOf(options.fetch);
+  const limit = options.timeout ?? 30_000;
   const path = url.pathname === "/" ? "" : url.pathname.replace(/\/$/, "");
   // The order the MCP authorization spec requires: RFC 8414 with the path inserted, OpenID Connect with
   // the path inserted, then OpenID Connect with the path appended (the same URL for an issuer without a path).
@@ -131,21 +138,29 @@ async function load(
   ];
   const problems: string[] = [];
   for (const candidate of candidates) {
-    let response: Response;
+    let answer: { ok: boolean; status: number; text: string };
     try {
-      response = await fetch(candidate, {
-        headers: { accept: "application/json" },
-        redirect: "manual",
-        signal: options.signal,
-      });
+      answer = await withDeadline(
+        limit,
+        options.signal,
+        `discovery of ${candidate}`,
+        async (signal) => {
+          const response = await fetch(candidate, {
+            headers: { accept: "application/json" },
+            redirect: "manual",
+            signal,
+          });
+          return { ok: response.ok, status: response.status, text: await readCapped(response) };
+        },
+      );
     } catch (error) {
-      if (options.signal?.aborted) throw error;
+      if (options.signal?.aborted || error instanceof TimeoutError) throw error;
       problems.push(`${candidate}: ${(error as Error).message}`);
       continue;
     }
-    const text = await readCapped(response);
-    if (!response.ok) {
-      problems.push(`${candidate}: HTTP ${response.status}`);
+    const text = answer.text;
+    if (!answer.ok) {
+      problems.push(`${candidate}: HTTP ${answer.status}`);
       continue;
     }
     let document: unknown;

@@ -13,7 +13,7 @@ import {
   type JWK,
   SignJWT,
 } from "jose";
-import { derive, type Next } from "../pipeline.ts";
+import { type Next, replay } from "../pipeline.ts";
 import { algorithmOf } from "./client_auth.ts";
 import { parseWwwAuthenticate } from "../handlers/www_authenticate.ts";
 
@@ -238,10 +238,11 @@ export class DPoPKey {
    * @returns The response.
    */
   async send(request: Request, next: Next, accessToken: string): Promise<Response> {
-    const spare = request.body !== null ? derive(request, request.clone()) : request;
     request.headers.set("dpop", await this.proof(request.method, request.url, { accessToken }));
     const response = await next(request);
     if (!(await this.observe(request.url, response))) return response;
+    const spare = replay(request);
+    if (spare === undefined) return response;
     await response.body?.cancel();
     spare.headers.set("dpop", await this.proof(spare.method, spare.url, { accessToken }));
     return next(spare);

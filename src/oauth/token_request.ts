@@ -48,8 +48,11 @@ export interface EndpointOptions extends ClientCredentialsOptions {
    */
   retry?: boolean | RetryOptions;
   /**
-   * Time limit for each attempt of an endpoint request, ms: a hung token endpoint would otherwise hold
-   * every caller waiting on the shared refresh. Rejects with `TimeoutError`. @default 30000
+   * Time limit for each attempt of an endpoint request (token, device authorization, revocation,
+   * introspection, discovery), ms, from sending the request to the last byte of the answer: a token
+   * endpoint that stalls after its headers or trickles its body would otherwise hold every caller
+   * waiting on the shared refresh. Rejects with `TimeoutError`; the caller's `signal` aborts at any
+   * point. @default 30000
    */
   timeout?: number;
   /** Allow plain `http:` endpoints that are not loopback. @default false */
@@ -131,6 +134,7 @@ export async function resolveEndpoint(
   const metadata: AuthorizationServerMetadata = await discover(options.issuer, {
     fetch: options.fetch,
     allowInsecureHttp: options.allowInsecureHttp,
+    timeout: options.timeout,
   });
   const url = metadata[name];
   if (typeof url !== "string") {
@@ -276,7 +280,8 @@ const endpointPolicies = new WeakMap<object, Handler[]>();
 function endpointHandlers(options: EndpointOptions): Handler[] {
   let handlers = endpointPolicies.get(options);
   if (handlers === undefined) {
-    handlers = [timeout(options.timeout ?? 30_000)];
+    // The limit covers each attempt up to the last byte of its answer (parseFormResponse reads it).
+    handlers = [timeout(options.timeout ?? 30_000, { body: true })];
     if (options.retry) {
       const policy = options.retry === true ? {} : options.retry;
       handlers.unshift(retry({ ...policy, methods: ["POST", ...(policy.methods ?? [])] }));

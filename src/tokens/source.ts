@@ -9,6 +9,7 @@ import { AuthFetchError, OAuthError } from "../errors.ts";
 import { refreshAt, type Token } from "./token.ts";
 import type { TokenStore } from "./store.ts";
 import { sleep } from "../sleep.ts";
+import { SharedRequest } from "./shared_request.ts";
 
 /**
  * Options of {@linkcode TokenSource.getToken}.
@@ -22,7 +23,10 @@ import { sleep } from "../sleep.ts";
  * ```
  */
 export interface GetTokenOptions {
-  /** Stops the caller's wait (not a refresh other callers share). @default undefined */
+  /**
+   * Stops the caller's wait at once. A token request other callers share goes on for them; when every
+   * caller waiting for it has aborted, it is aborted too. @default undefined
+   */
   signal?: AbortSignal;
   /**
    * An access token a server refused. The source returns a different one, refreshing once however many
@@ -221,7 +225,7 @@ class CachingTokenSource implements ManagedTokenSource {
   #backgroundRetryDelay: number;
   #token?: Token;
   #refreshAt?: number;
-  #inflight?: Promise<Token>;
+  #inflight?: SharedRequest<Token>;
   #inflightStale?: string;
   #backgroundBlockedUntil = 0;
   #generation = 0;
@@ -273,7 +277,7 @@ class CachingTokenSource implements ManagedTokenSource {
   }
 
   #refreshInBackground(token: Token): void {
-    this.#shared(token.accessToken).catch((error) => {
+    this.#shared(token.accessToken, undefined).catch((error) => {
       this.#backgroundBlockedUntil = this.#now() + this.#backgroundRetryDelay;
       this.#onRefreshError?.(error);
     });
@@ -281,41 +285,52 @@ class CachingTokenSource implements ManagedTokenSource {
 
   async #renew(stale: string | undefined, signal?: AbortSignal): Promise<Token> {
     signal?.throwIfAborted();
-    let token = await abortable(this.#shared(stale), signal);
+    let token = await this.#shared(stale, signal);
     // The shared refresh may have been started for another reason and returned the rejected token
     // (adopted from a store, say): ask once more, now for this rejection.
     if (stale !== undefined && token.accessToken === stale) {
-      token = await abortable(this.#shared(stale), signal);
+      token = await this.#shared(stale, signal);
     }
     return token;
   }
 
-  #shared(stale: string | undefined): Promise<Token> {
-    if (this.#inflight !== undefined && (this.#inflightStale === stale || stale === undefined)) {
-      return this.#inflight;
+  /**
+   * Joins the token request in flight, or starts one. `signal` releases this caller only; the request is
+   * aborted when every caller waiting for it has given up (a background refresh, `signal` undefined,
+   * keeps it going).
+   */
+  #shared(stale: string | undefined, signal: AbortSignal | undefined): Promise<Token> {
+    const current = this.#inflight?.abandoned ? undefined : this.#inflight;
+    if (current !== undefined && (this.#inflightStale === stale || stale === undefined)) {
+      return current.join(signal);
     }
-    if (this.#inflight !== undefined) {
+    if (current !== undefined) {
       // A refresh is under way for another token; a caller that reports the token it produces waits for it,
       // then refreshes again if still needed.
-      const current = this.#inflight;
-      return current.then(
-        (token) => token.accessToken === stale ? this.#shared(stale) : token,
-        () => this.#shared(stale),
+      return current.join(signal).then(
+        (token) => token.accessToken === stale ? this.#shared(stale, signal) : token,
+        (error) => {
+          if (signal?.aborted) throw error;
+          return this.#shared(stale, signal);
+        },
       );
     }
     const generation = this.#generation;
-    const inflight = this.#obtain(stale).then((token) => {
-      if (generation === this.#generation) this.#set(token);
-      return token;
-    }).finally(() => {
-      if (this.#inflight === inflight) {
+    const shared = new SharedRequest((abort) =>
+      this.#obtain(stale, abort).then((token) => {
+        if (generation === this.#generation) this.#set(token);
+        return token;
+      })
+    );
+    shared.settled.then(() => {
+      if (this.#inflight === shared) {
         this.#inflight = undefined;
         this.#inflightStale = undefined;
       }
     });
-    this.#inflight = inflight;
+    this.#inflight = shared;
     this.#inflightStale = stale;
-    return inflight;
+    return shared.join(signal);
   }
 
   /** A token `stale` is not, that is unexpired and not yet due for refresh. */
@@ -325,13 +340,15 @@ class CachingTokenSource implements ManagedTokenSource {
     return at === undefined || this.#now() < at;
   }
 
-  async #obtain(stale: string | undefined): Promise<Token> {
+  async #obtain(stale: string | undefined, signal: AbortSignal): Promise<Token> {
     const store = this.#store;
-    if (store === undefined) return await this.#announce(await this.#fromGrant(this.#token));
+    if (store === undefined) {
+      return await this.#announce(await this.#fromGrant(this.#token, signal));
+    }
     const stored = await store.get(this.#key);
     if (this.#usable(stored, stale)) return stored;
     if (store.acquire === undefined) {
-      const token = await this.#fromGrant(newest(this.#token, stored));
+      const token = await this.#fromGrant(newest(this.#token, stored), signal);
       await store.set(this.#key, token);
       return await this.#announce(token);
     }
@@ -344,7 +361,7 @@ class CachingTokenSource implements ManagedTokenSource {
           // Double-check: the previous holder may have stored a fresh token just now.
           const latest = await store.get(this.#key);
           if (this.#usable(latest, stale)) return latest;
-          const token = await this.#fromGrant(newest(this.#token, latest), true);
+          const token = await this.#fromGrant(newest(this.#token, latest), signal, true);
           // The write is fenced by the lease: it is refused when this holder outlived its lease and
           // another process took over or stored a token meanwhile. Prefer that stored token then.
           if (!(await lease.set(token))) {
@@ -363,7 +380,7 @@ class CachingTokenSource implements ManagedTokenSource {
             "it neither stored a token nor released its lease",
         );
       }
-      await sleep(pause);
+      await sleep(pause, signal);
       pause = Math.min(pause * 2, this.#pollCap());
       const latest = await store.get(this.#key);
       if (this.#usable(latest, stale)) return latest;
@@ -385,15 +402,21 @@ class CachingTokenSource implements ManagedTokenSource {
    * A token from the grant: a refresh of `current` when it has a refresh token, else the initial flow.
    *
    * @param current The newest token known.
+   * @param signal Aborts the grant's request (every waiter gave up).
    * @param leased `true` when the caller holds the store's lease and writes through it (the stored
    *   token is then replaced by a fenced write, not deleted: a delete would raise the key's version).
    * @param retried `true` once a rejected refresh was retried with the stored refresh token.
    */
-  async #fromGrant(current: Token | undefined, leased = false, retried = false): Promise<Token> {
+  async #fromGrant(
+    current: Token | undefined,
+    signal: AbortSignal,
+    leased = false,
+    retried = false,
+  ): Promise<Token> {
     const grant = this.#grant;
     if (current?.refreshToken !== undefined && grant.refresh !== undefined) {
       try {
-        const token = await grant.refresh(current);
+        const token = await grant.refresh(current, { signal });
         if (token.refreshToken === undefined) token.refreshToken = current.refreshToken;
         return token;
       } catch (error) {
@@ -401,7 +424,7 @@ class CachingTokenSource implements ManagedTokenSource {
         // Another process may have rotated the refresh token meanwhile: try once with the stored one.
         const stored = retried ? undefined : await this.#store?.get(this.#key);
         if (stored?.refreshToken !== undefined && stored.refreshToken !== current.refreshToken) {
-          return await this.#fromGrant(stored, leased, true);
+          return await this.#fromGrant(stored, signal, leased, true);
         }
         this.#set(undefined);
         if (!leased || grant.interactive) await this.#store?.delete(this.#key);
@@ -418,7 +441,7 @@ class CachingTokenSource implements ManagedTokenSource {
         }
       }
     }
-    return await grant.token();
+    return await grant.token({ signal });
   }
 
   async #announce(token: Token): Promise<Token> {

@@ -92,7 +92,7 @@ Deno.test("auth() refreshes once on a 401 and returns a second 401 as it is", as
   }
 });
 
-Deno.test("auth() replays a POST stream body on refresh-on-401", async () => {
+Deno.test("auth() sends a POST stream body once and hands the 401 back, with a new token for the next call", async () => {
   const server = startTokenServer();
   try {
     const tokens = tokenSource(
@@ -107,13 +107,19 @@ Deno.test("auth() replays a POST stream body on refresh-on-401", async () => {
       },
     });
     const api = createFetch([auth(tokens)]);
+    const rejected = (await tokens.getToken()).accessToken;
     const response = await api(
       `${server.origin}/api/upload`,
       { method: "POST", body, duplex: "half" } as RequestInit,
     );
-    assert.equal(response.status, 200);
+    assert.equal(response.status, 401);
     await response.body?.cancel();
-    assert.deepEqual(server.bodies, ["streamed payload", "streamed payload"]);
+    assert.deepEqual(server.bodies, ["streamed payload"]);
+    assert.notEqual((await tokens.getToken()).accessToken, rejected);
+    const next = await api(`${server.origin}/api/upload`, { method: "POST", body: "again" });
+    assert.equal(next.status, 200);
+    await next.body?.cancel();
+    assert.deepEqual(server.bodies, ["streamed payload", "again"]);
   } finally {
     await server.close();
   }

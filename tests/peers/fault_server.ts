@@ -24,6 +24,8 @@ export type FaultKind =
   | "reset"
   /** Write the status line and headers (content-length 200) and part of the body, then close. */
   | "close_mid_body"
+  /** Write the status line, headers (content-length 200) and part of the body, then fall silent. */
+  | "stall_after_headers"
   /** The normal answer, written one byte at a time `slowByteDelay` ms apart. */
   | "slow"
   /** A 200 (or `status`) with an HTML error page. */
@@ -501,6 +503,13 @@ export function startFaultServer(options: FaultServerOptions = {}): FaultServer 
         return false;
       case "reset":
         return false;
+      case "stall_after_headers": {
+        const { head } = serialize({ status: 200, headers: JSON_HEADERS, body: "x".repeat(200) });
+        await writeAll(conn, head);
+        await writeAll(conn, encoder.encode('{"access_token":"at-'));
+        await reader.drain();
+        return false;
+      }
       case "close_mid_body": {
         const { head } = serialize({ status: 200, headers: JSON_HEADERS, body: "x".repeat(200) });
         await writeAll(conn, head);

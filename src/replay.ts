@@ -1,0 +1,283 @@
+/**
+ * What the pipeline knows about each request it carries: the origin of the caller's request (for
+ * redirect hops) and where its body came from, so that a replay is rebuilt from that source instead of
+ * teeing a stream. {@linkcode replay} is the one way handlers get a copy to send again.
+ *
+ * The rules, in one place:
+ * - Nothing reads `Request.body` (in Deno the getter alone turns a body of known length into a chunked
+ *   stream, which WSGI servers read as empty).
+ * - A body given as `init.body` that is a string, `ArrayBuffer`, typed array or `DataView`, `Blob`,
+ *   `URLSearchParams` or `FormData` is rebuilt from that value for every replay, so each copy goes out
+ *   with the same `Content-Length` and `Content-Type` as plain `fetch` sends.
+ * - A body given as a `ReadableStream` (or any other one-shot source) is sent once, never buffered and
+ *   never replayed: {@linkcode replay} returns `undefined` for it.
+ * - A caller's own `Request` is kept unread as the source, and each send is made from a clone of it.
+ *   A `Request` does not tell whether its body is a stream, so a large streamed upload should be passed
+ *   as `init.body`, not wrapped in a `Request` (the platform's `clone()` tees it).
+ *
+ * @module
+ */
+
+/** Where a request's body comes from. */
+type BodySource =
+  /** A value that can be turned into a body again and again. */
+  | { kind: "value"; body: BodyInit }
+  /** The caller's own `Request`, kept unread; each send is a clone of it. */
+  | { kind: "request"; request: Request }
+  /** A stream: sent once. */
+  | { kind: "once" };
+
+const FIRST_ORIGIN = new WeakMap<Request, string>();
+const SOURCES = new WeakMap<Request, BodySource>();
+const ONCE: BodySource = { kind: "once" };
+const NO_BODY = new Set(["GET", "HEAD"]);
+
+/**
+ * For a request made by following a redirect, the origin of the request the caller made; `undefined`
+ * for the caller's own request. Credential handlers use it to never send a credential across a
+ * redirect to another origin.
+ *
+ * @param request A request in the pipeline.
+ * @returns The caller's original origin, for redirect hops.
+ * @example
+ * ```ts
+ * import { redirectedFrom } from "@authfetch/authfetch";
+ * console.log(redirectedFrom(new Request("https://example.com/"))); // undefined
+ * ```
+ */
+export function redirectedFrom(request: Request): string | undefined {
+  return FIRST_ORIGIN.get(request);
+}
+
+/**
+ * Makes `copy` (a request built from `request`, e.g. `new Request(request, { signal })`) carry what
+ * the pipeline knows about `request`: the redirect origin and the source of its body, so that
+ * {@linkcode replay} still works on the copy. A handler that builds a new request to pass on calls it.
+ *
+ * @param request The request copied.
+ * @param copy Its copy.
+ * @returns `copy`.
+ * @example
+ * ```ts
+ * import { derive, type Handler } from "@authfetch/authfetch";
+ * const withSignal: Handler = (request, next) =>
+ *   next(derive(request, new Request(request, { signal: AbortSignal.timeout(5_000) })));
+ * ```
+ */
+export function derive(request: Request, copy: Request): Request {
+  const origin = FIRST_ORIGIN.get(request);
+  if (origin !== undefined) FIRST_ORIGIN.set(copy, origin);
+  const source = SOURCES.get(request);
+  if (source !== undefined) SOURCES.set(copy, source);
+  return copy;
+}
+
+/**
+ * A fresh copy of `request` to send again (refresh-on-401, retry, a redirect), with its URL, method,
+ * signal and current headers, and its body rebuilt from the body's source: the value given as
+ * `init.body`, or a new clone of the caller's own `Request`. On the wire the copy's body looks exactly as
+ * the first send did (`Content-Length`, `Content-Type`). Call it after `next(request)` has answered, once
+ * per replay.
+ *
+ * Returns `undefined` when the body cannot be sent again: it was a `ReadableStream` (sent once, never
+ * buffered), or the request did not come through `createFetch` and its body has been read. Handlers then
+ * hand the response (or error) they have back instead of replaying.
+ *
+ * @param request A request that went through (part of) the pipeline.
+ * @returns A copy to send, or `undefined` when its body cannot be replayed.
+ * @example
+ * ```ts
+ * import { createFetch, type Handler, replay } from "@authfetch/authfetch";
+ * // Sends a request once more when the server answers 503, if its body allows it.
+ * const onceMore: Handler = async (request, next) => {
+ *   const response = await next(request);
+ *   if (response.status !== 503) return response;
+ *   const again = replay(request);
+ *   if (again === undefined) return response; // a streamed body: not sent twice
+ *   await response.body?.cancel();
+ *   return next(again);
+ * };
+ * const api = createFetch([onceMore]);
+ * ```
+ */
+export function replay(request: Request): Request | undefined {
+  const source = SOURCES.get(request);
+  if (source === undefined) {
+    // Not built by createFetch: a request without a body (or not yet read) can be cloned.
+    if (request.bodyUsed) return undefined;
+    return derive(request, request.clone());
+  }
+  if (source.kind === "once") return undefined;
+  let copy: Request;
+  if (source.kind === "request" && source.request.url === request.url) {
+    copy = new Request(source.request.clone(), {
+      method: request.method,
+      headers: request.headers,
+      signal: request.signal,
+      redirect: "manual",
+    });
+  } else if (source.kind === "value") {
+    copy = new Request(request.url, {
+      method: request.method,
+      headers: headersFor(request.headers, source.body),
+      body: source.body,
+      signal: request.signal,
+      redirect: "manual",
+    });
+  } else {
+    return undefined;
+  }
+  return derive(request, copy);
+}
+
+/**
+ * `request` at another URL (a handler that adds a query parameter, say), its body taken from the
+ * body's source so that it keeps its framing; a stream body moves to the new request as it is.
+ *
+ * @param request The request.
+ * @param url The new URL.
+ * @returns The request to pass on, carrying what the pipeline knows about `request`.
+ */
+export async function retarget(request: Request, url: URL): Promise<Request> {
+  const init: RequestInit = {
+    method: request.method,
+    headers: request.headers,
+    signal: request.signal,
+    redirect: request.redirect,
+  };
+  if (NO_BODY.has(request.method)) return derive(request, new Request(url, init));
+  const source = SOURCES.get(request);
+  if (source?.kind === "value") {
+    init.body = source.body;
+    init.headers = headersFor(request.headers, source.body);
+    return derive(request, new Request(url, init));
+  }
+  if (source?.kind === "request") {
+    const body = await source.request.clone().blob();
+    init.body = body;
+    const next = derive(request, new Request(url, init));
+    SOURCES.set(next, { kind: "value", body });
+    return next;
+  }
+  // A stream (sent once anyway), or a request from outside createFetch: the body moves as a stream.
+  init.body = request.body;
+  (init as { duplex?: string }).duplex = "half";
+  return derive(request, new Request(url, init));
+}
+
+/**
+ * Builds the request `createFetch` sends down the pipeline for `fetch(input, init)`, with
+ * `redirect: "manual"`, and records where its body comes from.
+ *
+ * @param input What the caller passed.
+ * @param init The caller's init.
+ * @returns The request.
+ */
+export function pipelineRequest(input: RequestInfo | URL, init: RequestInit | undefined): Request {
+  const body = init?.body;
+  if (body !== undefined && body !== null) {
+    const request = new Request(input, { ...init, redirect: "manual" });
+    SOURCES.set(request, isValue(body) ? { kind: "value", body } : ONCE);
+    return request;
+  }
+  if (!(input instanceof Request) || NO_BODY.has(input.method)) {
+    return new Request(input, init ? { ...init, redirect: "manual" } : MANUAL);
+  }
+  if (init?.method !== undefined && NO_BODY.has(init.method.toUpperCase())) {
+    return new Request(input, { ...init, redirect: "manual" });
+  }
+  // The caller's Request stays unread: every send is a clone of it.
+  const request = new Request(input.clone(), init ? { ...init, redirect: "manual" } : MANUAL);
+  SOURCES.set(request, { kind: "request", request: input });
+  return request;
+}
+
+/**
+ * The next request of a redirect: same method and body for 307 and 308 (and for 301/302 of anything
+ * but POST), `GET` without body otherwise (as `fetch` does); credentials headers are dropped on a hop to
+ * another origin.
+ *
+ * @param previous The request that was redirected.
+ * @param status The redirect status.
+ * @param url Where to.
+ * @param dropOnCrossOrigin Headers not sent to another origin.
+ * @returns The next request, marked with the caller's origin ({@linkcode redirectedFrom}).
+ * @throws {TypeError} When the body has to be sent again and cannot be (a stream), as `fetch` does.
+ */
+export async function redirectRequest(
+  previous: Request,
+  status: number,
+  url: URL,
+  dropOnCrossOrigin: readonly string[],
+): Promise<Request> {
+  const next = await hopRequest(previous, status, url, dropOnCrossOrigin);
+  FIRST_ORIGIN.set(next, FIRST_ORIGIN.get(previous) ?? new URL(previous.url).origin);
+  return next;
+}
+
+async function hopRequest(
+  previous: Request,
+  status: number,
+  url: URL,
+  dropOnCrossOrigin: readonly string[],
+): Promise<Request> {
+  const headers = new Headers(previous.headers);
+  if (url.origin !== new URL(previous.url).origin) {
+    for (const name of dropOnCrossOrigin) headers.delete(name);
+  }
+  const keepMethod = status === 307 || status === 308 ||
+    (previous.method !== "POST" && status !== 303) || previous.method === "HEAD";
+  const init: RequestInit = { method: previous.method, headers, redirect: "manual" };
+  init.signal = previous.signal;
+  if (!keepMethod) {
+    for (const name of ["content-type", "content-length", "content-encoding", "content-language"]) {
+      headers.delete(name);
+    }
+    init.method = "GET";
+    return new Request(url, init);
+  }
+  const source = SOURCES.get(previous);
+  let next: Request;
+  if (source === undefined) {
+    if (previous.bodyUsed) throw unreplayable(status, url);
+    next = new Request(url, init);
+  } else if (source.kind === "once") {
+    throw unreplayable(status, url);
+  } else {
+    // A caller's Request is read once here (into a Blob), so later hops rebuild from that value.
+    const body = source.kind === "value" ? source.body : await source.request.clone().blob();
+    init.body = body;
+    init.headers = headersFor(headers, body);
+    next = new Request(url, init);
+    SOURCES.set(next, { kind: "value", body });
+  }
+  return next;
+}
+
+const MANUAL: RequestInit = { redirect: "manual" };
+
+function unreplayable(status: number, url: URL): TypeError {
+  const where = `${url.origin}${url.pathname}`;
+  return new TypeError(
+    `Cannot follow the ${status} redirect to ${where}: the request body is a stream, which is sent ` +
+      "once and never buffered; pass a string, ArrayBuffer, Blob, URLSearchParams or FormData body " +
+      "to have it replayed",
+  );
+}
+
+function isValue(body: BodyInit): boolean {
+  return typeof body === "string" || body instanceof ArrayBuffer || ArrayBuffer.isView(body) ||
+    body instanceof Blob || body instanceof URLSearchParams || body instanceof FormData;
+}
+
+/**
+ * The headers for a rebuilt body: a `FormData` body gets a new multipart boundary, so the old
+ * `Content-Type` (which names the old one) is dropped and the platform sets the new one.
+ */
+function headersFor(headers: Headers, body: BodyInit): Headers {
+  const copy = new Headers(headers);
+  if (body instanceof FormData && /^multipart\/form-data/i.test(copy.get("content-type") ?? "")) {
+    copy.delete("content-type");
+  }
+  return copy;
+}

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import {
+  deviceCode,
+  discover,
+  introspect,
+  jsonLogin,
+  revoke,
+  TimeoutError,
+  tokenSource,
+} from "../../mod.ts";
+
+/** A raw peer that answers every request with headers and the start of a JSON body, then falls silent. */
+function stallingPeer() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) {
+        conns.push(conn);
+        (async () => {
+          try {
+            await conn.read(new Uint8Array(65536));
+            await conn.write(
+              new TextEncoder().encode(
+                'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"a',
+              ),
+            );
+          } catch {
+            // the client gave up
+          }
+        })();
+      }
+    } catch {
+      // closed
+    }
+  })();
+  return {
+    origin: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    async close() {
+      listener.close();
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch {
+          // closed already
+        }
+      }
+      await accepting;
+    },
+  };
+}
+
+Deno.test("every exchange the library makes itself ends at its deadline when the answer stalls mid-body", async () => {
+  const peer = stallingPeer();
+  const url = `${peer.origin}/endpoint`;
+  const common = { clientId: "c", clientSecret: "s", timeout: 50 };
+  try {
+    const exchanges: Record<string, () => Promise<unknown>> = {
+      "token request": () =>
+        tokenSource(
+          deviceCode({ ...common, tokenUrl: url, deviceAuthorizationUrl: url, onPrompt() {} }),
+        )
+          .getToken(),
+      "discovery": () => discover(`${peer.origin}/issuer`, { timeout: 50 }),
+      "revocation": () => revoke({ ...common, revocationUrl: url, token: "t" }),
+      "introspection": () => introspect({ ...common, introspectionUrl: url, token: "t" }),
+      "JSON login": () =>
+        jsonLogin({ loginUrl: url, credentials: { username: "u", password: "p" }, timeout: 50 })
+          .token(),
+    };
+    for (const [name, run] of Object.entries(exchanges)) {
+      await assert.rejects(run, TimeoutError, name);
+    }
+  } finally {
+    await peer.close();
+  }
+});
+
+Deno.test("the caller's signal aborts an exchange while its body is read", async () => {
+  const peer = stallingPeer();
+  try {
+    const controller = new AbortController();
+    const pending = jsonLogin({
+      loginUrl: `${peer.origin}/login`,
+      credentials: { username: "u", password: "p" },
+    }).token({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await assert.rejects(pending, { name: "AbortError" });
+  } finally {
+    await peer.close();
+  }
+});
