@@ -7,8 +7,10 @@
 
 import { AuthFetchError, OAuthError } from "../errors.ts";
 import { refreshAt, type Token } from "./token.ts";
-import type { TokenStore } from "./store.ts";
+import type { Lease, TokenStore } from "./store.ts";
 import { sleep } from "../sleep.ts";
+import { LeaseKeeper } from "./lease_keeper.ts";
+import { StoreGuard, StoreUnavailable } from "./store_guard.ts";
 
 /**
  * Options of {@linkcode TokenSource.getToken}.
@@ -95,8 +97,16 @@ export interface Grant {
    * with `invalid_grant` then throws instead of silently starting a login.
    */
   readonly interactive?: boolean;
-  /** A store key that names this grant's identity (endpoint, client, scope), used by default. */
+  /**
+   * A store key that names this grant's identity, used by default: a hash of everything that changes
+   * the token (endpoint, client, scope, audience, resource, extra parameters, subject, DPoP key).
+   */
   readonly key?: string;
+  /**
+   * The key an older version of this library derived for the same grant; read when `key` holds
+   * nothing, so an upgrade logs nobody out. Only set where it named this grant alone.
+   */
+  readonly legacyKey?: string;
 }
 
 /**
@@ -122,9 +132,26 @@ export interface TokenSourceOptions {
   onTokenChange?: (token: Token) => void | Promise<void>;
   /** Called when a background (proactive) refresh fails; callers keep the still-valid token. @default undefined */
   onRefreshError?: (error: unknown) => void;
-  /** How long a store lease lasts, ms: a crashed holder blocks others at most this long. @default 15000 */
+  /**
+   * Called with each store error that remained after its retries (a failed write, an unreachable
+   * store). The source goes on without the store: a token it obtained is kept in memory, handed to
+   * callers and written again later; while the store stays down this process works with tokens of its
+   * own (obtained by the initial grant, never by spending a refresh token other processes share).
+   * @default `onRefreshError`
+   */
+  onStoreError?: (error: unknown) => void;
+  /**
+   * How long a store lease lasts, ms. The holder renews it every third of this while its token
+   * request is in flight (however slow: each attempt may take the grant's `timeout`, 30 s by default,
+   * times its retries), so this bounds only how long a crashed or paused holder blocks the others.
+   * @default 15000
+   */
   leaseTtl?: number;
-  /** How long a caller waits for another process's refresh before giving up, ms. @default 60000 */
+  /**
+   * How long a caller waits for another process's refresh, ms. Past it the caller obtains a token of its
+   * own by the grant's initial flow (an interactive grant throws `lease_timeout` instead); it never
+   * spends the shared refresh token, which the holder may be spending. @default 60000
+   */
   leaseWait?: number;
   /** After a failed background refresh, wait this long before trying again in the background, ms. @default 5000 */
   backgroundRetryDelay?: number;
@@ -197,11 +224,19 @@ class CachingTokenSource implements ManagedTokenSource {
   #inflightStale?: string;
   #backgroundBlockedUntil = 0;
   #generation = 0;
+  #guard?: StoreGuard;
+  #legacyKey?: string;
+  /** `true` when the cached token is not known to be in the store: only this process holds it. */
+  #private = false;
+  /** A token the store refused to take (an error, not a fence): written again by later calls. */
+  #pending?: PendingWrite;
+  #flushing = false;
 
   constructor(grant: Grant, options: TokenSourceOptions) {
     this.#grant = grant;
     this.#store = options.store;
     this.#key = options.key ?? grant.key ?? "default";
+    if (options.key === undefined) this.#legacyKey = grant.legacyKey;
     this.#refreshBefore = nonNegative("refreshBefore", options.refreshBefore ?? 60_000);
     this.#now = options.now ?? Date.now;
     this.#onTokenChange = options.onTokenChange;
@@ -212,9 +247,14 @@ class CachingTokenSource implements ManagedTokenSource {
       "backgroundRetryDelay",
       options.backgroundRetryDelay ?? 5_000,
     );
+    const onStoreError = options.onStoreError ?? options.onRefreshError;
+    if (this.#store !== undefined) {
+      this.#guard = new StoreGuard(this.#store, { now: this.#now, onError: onStoreError });
+    }
   }
 
   getToken(options: GetTokenOptions = {}): Promise<Token> {
+    if (this.#pending !== undefined) this.#flushSoon();
     const token = this.#token;
     if (token !== undefined && token.accessToken !== options.rejected) {
       const expiresAt = token.expiresAt;
@@ -236,6 +276,7 @@ class CachingTokenSource implements ManagedTokenSource {
   async clear(): Promise<void> {
     this.#generation++;
     this.#set(undefined);
+    this.#dropPending();
     await this.#store?.delete(this.#key);
   }
 
@@ -298,48 +339,196 @@ class CachingTokenSource implements ManagedTokenSource {
   }
 
   async #obtain(stale: string | undefined): Promise<Token> {
-    const store = this.#store;
-    if (store === undefined) return await this.#announce(await this.#fromGrant(this.#token));
-    const stored = await store.get(this.#key);
-    if (this.#usable(stored, stale)) return stored;
-    if (store.acquire === undefined) {
-      const token = await this.#fromGrant(newest(this.#token, stored));
-      await store.set(this.#key, token);
-      return await this.#announce(token);
-    }
-    const deadline = this.#now() + this.#leaseWait;
-    let pause = 10;
-    for (;;) {
-      const lease = await store.acquire(this.#key, this.#leaseTtl);
-      if (lease !== undefined) {
+    const guard = this.#guard;
+    if (guard === undefined) return await this.#announce(await this.#plainGrant(this.#token));
+    if (this.#pending !== undefined) await this.#flush();
+    if (!guard.available) return await this.#alone();
+    try {
+      const stored = await guard.get(this.#key, this.#legacyKey);
+      if (this.#usable(stored, stale)) return this.#adopt(stored);
+      if (!guard.leases) {
+        const token = await this.#plainGrant(newest(this.#token, stored));
         try {
-          // Double-check: the previous holder may have stored a fresh token just now.
-          const latest = await store.get(this.#key);
-          if (this.#usable(latest, stale)) return latest;
-          const token = await this.#fromGrant(newest(this.#token, latest), true);
-          // The write is fenced by the lease: it is refused when this holder outlived its lease and
-          // another process took over or stored a token meanwhile. Prefer that stored token then.
-          if (!(await lease.set(token))) {
-            const winner = await store.get(this.#key);
-            if (this.#usable(winner, stale)) return winner;
-          }
-          return await this.#announce(token);
-        } finally {
-          await lease.release().catch(() => {});
+          await guard.run(() => guard.store.set(this.#key, token));
+          this.#private = false;
+        } catch {
+          this.#keepUnwritten(token);
         }
+        return await this.#announce(token);
       }
-      if (this.#now() >= deadline) {
-        throw new AuthFetchError(
-          "lease_timeout",
-          `Waited ${this.#leaseWait} ms for another process to refresh the token under key "${this.#key}"; ` +
-            "it neither stored a token nor released its lease",
-        );
+      const deadline = this.#now() + this.#leaseWait;
+      let pause = 10;
+      for (;;) {
+        const lease = await guard.acquire(this.#key, this.#leaseTtl);
+        if (lease !== undefined) {
+          const token = await this.#asHolder(lease, stale);
+          if (token !== undefined) return token;
+          // Lost the lease before sending (paused past its TTL): wait for whoever has it now.
+        }
+        if (this.#now() >= deadline) {
+          if (this.#grant.interactive) {
+            throw new AuthFetchError(
+              "lease_timeout",
+              `Waited ${this.#leaseWait} ms for another process to refresh the token under key "${this.#key}"; ` +
+                "it neither stored a token nor released its lease",
+            );
+          }
+          // The holder is slow or its store writes fail: obtain a token of our own instead.
+          return await this.#alone();
+        }
+        await sleep(pause);
+        pause = Math.min(pause * 2, this.#pollCap());
+        const latest = await guard.get(this.#key, this.#legacyKey);
+        if (this.#usable(latest, stale)) return this.#adopt(latest);
       }
-      await sleep(pause);
-      pause = Math.min(pause * 2, this.#pollCap());
-      const latest = await store.get(this.#key);
-      if (this.#usable(latest, stale)) return latest;
+    } catch (error) {
+      if (!(error instanceof StoreUnavailable)) throw error;
+      return await this.#alone();
     }
+  }
+
+  /**
+   * Refreshes as the lease holder: the lease is renewed while the token request is in flight and
+   * checked right before it is sent; the write is fenced by the lease.
+   *
+   * @returns The token, or `undefined` when the lease was lost before anything was sent.
+   */
+  async #asHolder(lease: Lease, stale: string | undefined): Promise<Token | undefined> {
+    const guard = this.#guard!;
+    const keeper = new LeaseKeeper(lease, this.#leaseTtl);
+    let keepLease = false;
+    try {
+      // Double-check: the previous holder may have stored a fresh token just now.
+      const latest = await guard.get(this.#key, this.#legacyKey);
+      if (this.#usable(latest, stale)) return this.#adopt(latest);
+      // Spend only a refresh token no other process can be spending: the stored one (we hold its
+      // lease) or one only this process has. A token others cached but the store lost (a restarted
+      // Redis, a removed file) may be in another holder's hands right now: log in afresh instead.
+      const current = newest(this.#private ? this.#token : undefined, latest);
+      const started = this.#now();
+      keeper.start();
+      const outcome = await this.#fromGrant(current, true, false, keeper);
+      keeper.stop();
+      if (outcome === LOST) return undefined;
+      const token = outcome;
+      let written: boolean;
+      try {
+        written = await lease.set(token);
+      } catch {
+        // The store would not take it: keep it (the server issued it; the old refresh token is spent)
+        // and the lease, so no other process spends the old one; later calls write it again.
+        keepLease = true;
+        this.#keepUnwritten(token, lease);
+        return await this.#announce(token);
+      }
+      if (written) {
+        this.#private = false;
+        return await this.#announce(token);
+      }
+      // Refused: this holder outlived its lease and another process stored a token meanwhile. Take
+      // that one, unless it was issued before our request started (an older family that our request
+      // replaced, or one a reuse revoked): ours is then the one to keep and store.
+      const winner = await guard.get(this.#key).catch(() => undefined);
+      if (this.#usable(winner, stale) && (winner.issuedAt ?? Infinity) >= started) {
+        return this.#adopt(winner);
+      }
+      this.#keepUnwritten(token);
+      return await this.#announce(token);
+    } finally {
+      keeper.stop();
+      if (!keepLease) await lease.release().catch(() => {});
+    }
+  }
+
+  /**
+   * A token without the store (down, or its holder never delivered): this process's own. Refreshes a
+   * token only this process holds, else runs the initial grant; an interactive grant, which needs a
+   * person for that, refreshes what it has.
+   */
+  async #alone(): Promise<Token> {
+    const own = this.#private || this.#grant.interactive ? this.#token : undefined;
+    const token = await this.#plainGrant(own);
+    this.#keepUnwritten(token);
+    return await this.#announce(token);
+  }
+
+  /** Takes a token read from the store. */
+  #adopt(token: Token): Token {
+    this.#private = false;
+    if (
+      this.#pending !== undefined && (this.#pending.token.issuedAt ?? 0) <= (token.issuedAt ?? 0)
+    ) {
+      this.#dropPending();
+    }
+    return token;
+  }
+
+  /** Keeps a token the store does not have yet, to be written by later calls. */
+  #keepUnwritten(token: Token, lease?: Lease): void {
+    this.#dropPending();
+    this.#private = true;
+    this.#pending = { token, lease, at: this.#now() + 50, delay: 100 };
+  }
+
+  #dropPending(): void {
+    const lease = this.#pending?.lease;
+    this.#pending = undefined;
+    lease?.release().catch(() => {});
+  }
+
+  #flushSoon(): void {
+    const pending = this.#pending!;
+    if (this.#flushing || this.#now() < pending.at) return;
+    this.#flush().catch(() => {});
+  }
+
+  /**
+   * Writes the pending token: through the lease kept since its write failed, else through a new
+   * lease, and only over an older token (a token stored since is newer and wins). Never throws.
+   */
+  async #flush(): Promise<void> {
+    const pending = this.#pending;
+    const guard = this.#guard;
+    if (pending === undefined || guard === undefined || this.#flushing) return;
+    if (this.#now() < pending.at) return;
+    this.#flushing = true;
+    try {
+      if (pending.token !== this.#token) return this.#dropPending();
+      let lease = pending.lease;
+      pending.lease = undefined;
+      if (lease !== undefined && (await lease.set(pending.token))) {
+        await lease.release().catch(() => {});
+        return this.#written(pending);
+      }
+      await lease?.release().catch(() => {});
+      lease = guard.leases ? await guard.acquire(this.#key, this.#leaseTtl) : undefined;
+      if (guard.leases && lease === undefined) return this.#later(pending); // another holder at work
+      try {
+        const stored = await guard.get(this.#key);
+        if (stored !== undefined && (stored.issuedAt ?? 0) >= (pending.token.issuedAt ?? 0)) {
+          return this.#dropPending(); // a newer token is stored: it is adopted when ours is due
+        }
+        if (lease === undefined) await guard.run(() => guard.store.set(this.#key, pending.token));
+        else if (!(await lease.set(pending.token))) return this.#later(pending);
+        this.#written(pending);
+      } finally {
+        await lease?.release().catch(() => {});
+      }
+    } catch {
+      this.#later(pending);
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #written(pending: PendingWrite): void {
+    if (this.#pending === pending) this.#pending = undefined;
+    if (this.#token === pending.token) this.#private = false;
+  }
+
+  #later(pending: PendingWrite): void {
+    pending.delay = Math.min(pending.delay * 2, 10_000);
+    pending.at = this.#now() + pending.delay * (0.5 + Math.random());
   }
 
   /**
@@ -353,6 +542,13 @@ class CachingTokenSource implements ManagedTokenSource {
     return Math.min(250, Math.max(25, (expiresAt - this.#now()) / 4));
   }
 
+  /** {@linkcode CachingTokenSource.#fromGrant} without a lease, which therefore cannot be lost. */
+  async #plainGrant(current: Token | undefined): Promise<Token> {
+    const token = await this.#fromGrant(current);
+    if (token === LOST) throw new TypeError("a token request without a lease cannot lose it");
+    return token;
+  }
+
   /**
    * A token from the grant: a refresh of `current` when it has a refresh token, else the initial flow.
    *
@@ -360,23 +556,35 @@ class CachingTokenSource implements ManagedTokenSource {
    * @param leased `true` when the caller holds the store's lease and writes through it (the stored
    *   token is then replaced by a fenced write, not deleted: a delete would raise the key's version).
    * @param retried `true` once a rejected refresh was retried with the stored refresh token.
+   * @param keeper The lease being kept, checked right before each request is sent.
+   * @returns The token, or {@linkcode LOST} when the lease was lost before a request was sent.
    */
-  async #fromGrant(current: Token | undefined, leased = false, retried = false): Promise<Token> {
+  async #fromGrant(
+    current: Token | undefined,
+    leased = false,
+    retried = false,
+    keeper?: LeaseKeeper,
+  ): Promise<Token | typeof LOST> {
     const grant = this.#grant;
     if (current?.refreshToken !== undefined && grant.refresh !== undefined) {
       try {
+        if (keeper !== undefined && !(await keeper.check())) return LOST;
         const token = await grant.refresh(current);
         if (token.refreshToken === undefined) token.refreshToken = current.refreshToken;
         return token;
       } catch (error) {
         if (!(error instanceof OAuthError) || error.error !== "invalid_grant") throw error;
         // Another process may have rotated the refresh token meanwhile: try once with the stored one.
-        const stored = retried ? undefined : await this.#store?.get(this.#key);
+        const stored = retried
+          ? undefined
+          : await this.#guard?.get(this.#key).catch(() => undefined);
         if (stored?.refreshToken !== undefined && stored.refreshToken !== current.refreshToken) {
-          return await this.#fromGrant(stored, leased, true);
+          return await this.#fromGrant(stored, leased, true, keeper);
         }
         this.#set(undefined);
-        if (!leased || grant.interactive) await this.#store?.delete(this.#key);
+        if (!leased || grant.interactive) {
+          await this.#guard?.run(() => this.#guard!.store.delete(this.#key)).catch(() => {});
+        }
         if (grant.interactive) {
           throw new OAuthError({
             error: error.error,
@@ -390,6 +598,9 @@ class CachingTokenSource implements ManagedTokenSource {
         }
       }
     }
+    // The initial grant (also after a revoked refresh token) runs under the lease too: one re-login
+    // for all processes.
+    if (keeper !== undefined && !(await keeper.check())) return LOST;
     return await grant.token();
   }
 
@@ -397,6 +608,20 @@ class CachingTokenSource implements ManagedTokenSource {
     await this.#onTokenChange?.(token);
     return token;
   }
+}
+
+/** What {@linkcode CachingTokenSource} returns for a lease lost before a request was sent. */
+const LOST = Symbol("lease lost");
+
+/** A token the store refused, waiting to be written again. */
+interface PendingWrite {
+  token: Token;
+  /** The lease kept since the failed write, if any: no other process refreshes meanwhile. */
+  lease?: Lease;
+  /** When to try next, epoch ms. */
+  at: number;
+  /** The pause before the next try after this one fails, ms. */
+  delay: number;
 }
 
 function newest(a: Token | undefined, b: Token | undefined): Token | undefined {
