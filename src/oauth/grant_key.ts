@@ -1,0 +1,214 @@
+/**
+ * Default store keys: a hash of everything that changes the token a grant obtains, so two token
+ * sources share a stored token only when they would have obtained the same one, and a key never holds
+ * a secret (or a readable user name).
+ *
+ * @module
+ */
+
+/** A grant's default store key, and the key versions before hashed keys used, where it was unambiguous. */
+export interface GrantKeys {
+  /** `<grant type>:<32 hex digits of SHA-256 over the identity>`. */
+  key: string;
+  /** The older, readable key; set only when it named this grant alone (no resource, no extra params). */
+  legacyKey?: string;
+}
+
+/** What identifies a grant's token; every part is hashed into the key. */
+export interface GrantIdentity {
+  tokenUrl?: string | URL;
+  issuer?: string | URL;
+  clientId?: string;
+  scope?: string | readonly string[];
+  audience?: string;
+  resource?: string | readonly string[];
+  params?: Record<string, string>;
+  subject?: string;
+  dpop?: { thumbprint: string };
+}
+
+/**
+ * The default store keys of a grant.
+ *
+ * @param kind The grant type.
+ * @param identity Its endpoint, client, scope, audience, resource, extra parameters, subject and DPoP key.
+ * @returns The key and, where it was unambiguous, the key older versions used.
+ */
+export function grantKeys(kind: string, identity: GrantIdentity): GrantKeys {
+  const scope = typeof identity.scope === "string"
+    ? identity.scope.split(" ").filter((s) => s !== "")
+    : [...(identity.scope ?? [])];
+  const resource = identity.resource === undefined
+    ? []
+    : typeof identity.resource === "string"
+    ? [identity.resource]
+    : [...identity.resource];
+  const params = Object.entries(identity.params ?? {}).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0
+  );
+  const endpoint = String(identity.tokenUrl ?? identity.issuer ?? "");
+  const parts = [
+    kind,
+    endpoint,
+    identity.clientId ?? "",
+    [...new Set(scope)].sort(),
+    identity.audience ?? "",
+    [...new Set(resource)].sort(),
+    params,
+    identity.subject ?? null,
+    identity.dpop?.thumbprint ?? null,
+  ];
+  const key = `${kind}:${sha256Hex(JSON.stringify(parts)).slice(0, 32)}`;
+  if (resource.length > 0 || params.length > 0) return { key };
+  // The key versions before hashed keys derived: it named the same grant when nothing else was given.
+  const legacyScope = typeof identity.scope === "string"
+    ? identity.scope.trim()
+    : (identity.scope ?? []).join(" ");
+  const legacy = [kind, endpoint, identity.clientId ?? "", legacyScope, identity.audience ?? ""];
+  if (identity.subject !== undefined) legacy.push(identity.subject);
+  if (identity.dpop !== undefined) legacy.push(`dpop:${identity.dpop.thumbprint}`);
+  return { key, legacyKey: legacy.join("|") };
+}
+
+/**
+ * A hashed key over arbitrary parts, for grants with identities of their own (JSON login).
+ *
+ * @param kind A readable prefix.
+ * @param parts The parts.
+ * @returns `<kind>:<32 hex digits>`.
+ */
+export function hashedKey(kind: string, parts: readonly unknown[]): string {
+  return `${kind}:${sha256Hex(JSON.stringify([kind, ...parts])).slice(0, 32)}`;
+}
+
+const K = new Uint32Array([
+  0x428a2f98,
+  0x71374491,
+  0xb5c0fbcf,
+  0xe9b5dba5,
+  0x3956c25b,
+  0x59f111f1,
+  0x923f82a4,
+  0xab1c5ed5,
+  0xd807aa98,
+  0x12835b01,
+  0x243185be,
+  0x550c7dc3,
+  0x72be5d74,
+  0x80deb1fe,
+  0x9bdc06a7,
+  0xc19bf174,
+  0xe49b69c1,
+  0xefbe4786,
+  0x0fc19dc6,
+  0x240ca1cc,
+  0x2de92c6f,
+  0x4a7484aa,
+  0x5cb0a9dc,
+  0x76f988da,
+  0x983e5152,
+  0xa831c66d,
+  0xb00327c8,
+  0xbf597fc7,
+  0xc6e00bf3,
+  0xd5a79147,
+  0x06ca6351,
+  0x14292967,
+  0x27b70a85,
+  0x2e1b2138,
+  0x4d2c6dfc,
+  0x53380d13,
+  0x650a7354,
+  0x766a0abb,
+  0x81c2c92e,
+  0x92722c85,
+  0xa2bfe8a1,
+  0xa81a664b,
+  0xc24b8b70,
+  0xc76c51a3,
+  0xd192e819,
+  0xd6990624,
+  0xf40e3585,
+  0x106aa070,
+  0x19a4c116,
+  0x1e376c08,
+  0x2748774c,
+  0x34b0bcb5,
+  0x391c0cb3,
+  0x4ed8aa4a,
+  0x5b9cca4f,
+  0x682e6ff3,
+  0x748f82ee,
+  0x78a5636f,
+  0x84c87814,
+  0x8cc70208,
+  0x90befffa,
+  0xa4506ceb,
+  0xbef9a3f7,
+  0xc67178f2,
+]);
+
+/**
+ * SHA-256 (FIPS 180-4) of a string's UTF-8 bytes, synchronously: grant keys are plain properties,
+ * and Web Crypto's digest is asynchronous only.
+ *
+ * @param text The input.
+ * @returns 64 lowercase hex digits.
+ */
+export function sha256Hex(text: string): string {
+  const data = new TextEncoder().encode(text);
+  const length = ((data.length + 9 + 63) >> 6) << 6;
+  const bytes = new Uint8Array(length);
+  bytes.set(data);
+  bytes[data.length] = 0x80;
+  const view = new DataView(bytes.buffer);
+  const bits = data.length * 8;
+  view.setUint32(length - 8, Math.floor(bits / 0x100000000));
+  view.setUint32(length - 4, bits >>> 0);
+  const h = new Uint32Array([
+    0x6a09e667,
+    0xbb67ae85,
+    0x3c6ef372,
+    0xa54ff53a,
+    0x510e527f,
+    0x9b05688c,
+    0x1f83d9ab,
+    0x5be0cd19,
+  ]);
+  const w = new Uint32Array(64);
+  for (let offset = 0; offset < length; offset += 64) {
+    for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4);
+    for (let i = 16; i < 64; i++) {
+      const a = w[i - 15], b = w[i - 2];
+      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
+      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
+      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) >>> 0;
+    }
+    let [a, b, c, d, e, f, g, hh] = h;
+    for (let i = 0; i < 64; i++) {
+      const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      const ch = (e & f) ^ (~e & g);
+      const t1 = (hh + s1 + ch + K[i] + w[i]) >>> 0;
+      const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      const maj = (a & b) ^ (a & c) ^ (b & c);
+      const t2 = (s0 + maj) >>> 0;
+      hh = g;
+      g = f;
+      f = e;
+      e = (d + t1) >>> 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) >>> 0;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += hh;
+  }
+  return Array.from(h, (x) => x.toString(16).padStart(8, "0")).join("");
+}
