@@ -141,6 +141,11 @@ export interface TokenSourceOptions {
    */
   onStoreError?: (error: unknown) => void;
   /**
+   * A store operation not settled after this long counts as failed (and is retried), ms: a Redis
+   * client queueing commands while it reconnects would otherwise hold callers. @default 5000
+   */
+  storeTimeout?: number;
+  /**
    * How long a store lease lasts, ms. The holder renews it every third of this while its token
    * request is in flight (however slow: each attempt may take the grant's `timeout`, 30 s by default,
    * times its retries), so this bounds only how long a crashed or paused holder blocks the others.
@@ -249,7 +254,11 @@ class CachingTokenSource implements ManagedTokenSource {
     );
     const onStoreError = options.onStoreError ?? options.onRefreshError;
     if (this.#store !== undefined) {
-      this.#guard = new StoreGuard(this.#store, { now: this.#now, onError: onStoreError });
+      this.#guard = new StoreGuard(this.#store, {
+        now: this.#now,
+        onError: onStoreError,
+        timeout: nonNegative("storeTimeout", options.storeTimeout ?? 5_000),
+      });
     }
   }
 
@@ -401,10 +410,13 @@ class CachingTokenSource implements ManagedTokenSource {
       // Double-check: the previous holder may have stored a fresh token just now.
       const latest = await guard.get(this.#key, this.#legacyKey);
       if (this.#usable(latest, stale)) return this.#adopt(latest);
-      // Spend only a refresh token no other process can be spending: the stored one (we hold its
-      // lease) or one only this process has. A token others cached but the store lost (a restarted
-      // Redis, a removed file) may be in another holder's hands right now: log in afresh instead.
-      const current = newest(this.#private ? this.#token : undefined, latest);
+      // Spend only a refresh token no other process can be spending: the newest of the stored one
+      // (we hold its lease) and ours (newer when only we have it, or when the store lost our write in
+      // a failover). A token others cached but the store lost entirely (a restarted Redis, a removed
+      // file) may be in another holder's hands right now, whose lease vanished with it: log in afresh.
+      const current = latest === undefined && !this.#private
+        ? undefined
+        : newest(this.#token, latest);
       const started = this.#now();
       keeper.start();
       const outcome = await this.#fromGrant(current, true, false, keeper);
@@ -494,14 +506,21 @@ class CachingTokenSource implements ManagedTokenSource {
     this.#flushing = true;
     try {
       if (pending.token !== this.#token) return this.#dropPending();
-      let lease = pending.lease;
-      pending.lease = undefined;
-      if (lease !== undefined && (await lease.set(pending.token))) {
-        await lease.release().catch(() => {});
-        return this.#written(pending);
+      const kept = pending.lease;
+      if (kept !== undefined) {
+        // Keep the lease first, so no other process spends the refresh token ours replaced.
+        if (await (kept.renew?.(this.#leaseTtl) ?? Promise.resolve(true))) {
+          if (await kept.set(pending.token)) {
+            pending.lease = undefined;
+            await kept.release().catch(() => {});
+            return this.#written(pending);
+          }
+        }
+        // Taken over, or the key written since: someone else is in charge now.
+        pending.lease = undefined;
+        await kept.release().catch(() => {});
       }
-      await lease?.release().catch(() => {});
-      lease = guard.leases ? await guard.acquire(this.#key, this.#leaseTtl) : undefined;
+      const lease = guard.leases ? await guard.acquire(this.#key, this.#leaseTtl) : undefined;
       if (guard.leases && lease === undefined) return this.#later(pending); // another holder at work
       try {
         const stored = await guard.get(this.#key);
@@ -528,7 +547,11 @@ class CachingTokenSource implements ManagedTokenSource {
 
   #later(pending: PendingWrite): void {
     pending.delay = Math.min(pending.delay * 2, 10_000);
-    pending.at = this.#now() + pending.delay * (0.5 + Math.random());
+    // With the lease kept, try again well within its time to live, so it is renewed in time.
+    const wait = pending.lease === undefined
+      ? pending.delay * (0.5 + Math.random())
+      : Math.min(pending.delay, this.#leaseTtl / 3);
+    pending.at = this.#now() + wait;
   }
 
   /**

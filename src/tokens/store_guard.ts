@@ -25,6 +25,8 @@ export interface StoreGuardOptions {
   downFor?: number;
   /** The longest time the store is left alone, ms. */
   maxDownFor?: number;
+  /** An operation not settled after this long counts as failed, ms. */
+  timeout?: number;
 }
 
 /** A store operation failed even after its retries, or the store is marked down. */
@@ -50,6 +52,7 @@ export class StoreGuard {
   #maxDownFor: number;
   #downUntil = 0;
   #nextDownFor: number;
+  #timeout: number;
 
   /**
    * @param store The store.
@@ -64,6 +67,7 @@ export class StoreGuard {
     this.#downFor = options.downFor ?? 500;
     this.#maxDownFor = options.maxDownFor ?? 10_000;
     this.#nextDownFor = this.#downFor;
+    this.#timeout = options.timeout ?? 5_000;
   }
 
   /** `false` while the store is marked down after an error. */
@@ -104,7 +108,9 @@ export class StoreGuard {
     const renew = lease.renew;
     return {
       set: (token) => this.run(() => lease.set(token)),
-      renew: renew === undefined ? undefined : (ms) => this.run(() => renew.call(lease, ms)),
+      // A keep-alive, tried even while the store is marked down: a lease kept for a failed write
+      // must not lapse while the store answers lease operations.
+      renew: renew === undefined ? undefined : (ms) => this.run(() => renew.call(lease, ms), true),
       release: () => lease.release(),
     };
   }
@@ -113,15 +119,16 @@ export class StoreGuard {
    * Runs a store operation, retrying errors with backoff; marks the store down when they remain.
    *
    * @param operation The operation.
+   * @param always Run even while the store is marked down.
    * @returns Its result.
    * @throws {StoreUnavailable} When the store is marked down or the error remained.
    */
-  async run<T>(operation: () => Promise<T>): Promise<T> {
-    if (!this.available) throw new StoreUnavailable();
+  async run<T>(operation: () => Promise<T>, always = false): Promise<T> {
+    if (!always && !this.available) throw new StoreUnavailable();
     let pause = this.#retryDelay;
     for (let attempt = 0;; attempt++) {
       try {
-        const result = await operation();
+        const result = await withTimeout(operation(), this.#timeout);
         this.#nextDownFor = this.#downFor;
         return result;
       } catch (error) {
@@ -136,4 +143,16 @@ export class StoreGuard {
       }
     }
   }
+}
+
+/** `promise`, or a rejection once `ms` passed (the operation itself may still finish later). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the token store did not answer within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
