@@ -231,8 +231,8 @@ class CachingTokenSource implements ManagedTokenSource {
   #generation = 0;
   #guard?: StoreGuard;
   #legacyKey?: string;
-  /** `true` when the cached token is not known to be in the store: only this process holds it. */
-  #private = false;
+  /** Tokens this process obtained that are not known to be in the store: only it holds them. */
+  #unshared = new WeakSet<Token>();
   /** A token the store refused to take (an error, not a fence): written again by later calls. */
   #pending?: PendingWrite;
   #flushing = false;
@@ -359,7 +359,6 @@ class CachingTokenSource implements ManagedTokenSource {
         const token = await this.#plainGrant(newest(this.#token, stored));
         try {
           await guard.run(() => guard.store.set(this.#key, token));
-          this.#private = false;
         } catch {
           this.#keepUnwritten(token);
         }
@@ -414,7 +413,7 @@ class CachingTokenSource implements ManagedTokenSource {
       // (we hold its lease) and ours (newer when only we have it, or when the store lost our write in
       // a failover). A token others cached but the store lost entirely (a restarted Redis, a removed
       // file) may be in another holder's hands right now, whose lease vanished with it: log in afresh.
-      const current = latest === undefined && !this.#private
+      const current = latest === undefined && !this.#isPrivate()
         ? undefined
         : newest(this.#token, latest);
       const started = this.#now();
@@ -433,10 +432,7 @@ class CachingTokenSource implements ManagedTokenSource {
         this.#keepUnwritten(token, lease);
         return await this.#announce(token);
       }
-      if (written) {
-        this.#private = false;
-        return await this.#announce(token);
-      }
+      if (written) return await this.#announce(token);
       // Refused: this holder outlived its lease and another process stored a token meanwhile. Take
       // that one, unless it was issued before our request started (an older family that our request
       // replaced, or one a reuse revoked): ours is then the one to keep and store.
@@ -458,15 +454,19 @@ class CachingTokenSource implements ManagedTokenSource {
    * person for that, refreshes what it has.
    */
   async #alone(): Promise<Token> {
-    const own = this.#private || this.#grant.interactive ? this.#token : undefined;
+    const own = this.#isPrivate() || this.#grant.interactive ? this.#token : undefined;
     const token = await this.#plainGrant(own);
     this.#keepUnwritten(token);
     return await this.#announce(token);
   }
 
+  /** Whether the cached token is one only this process holds (never written to the store). */
+  #isPrivate(): boolean {
+    return this.#token !== undefined && this.#unshared.has(this.#token);
+  }
+
   /** Takes a token read from the store. */
   #adopt(token: Token): Token {
-    this.#private = false;
     if (
       this.#pending !== undefined && (this.#pending.token.issuedAt ?? 0) <= (token.issuedAt ?? 0)
     ) {
@@ -475,11 +475,15 @@ class CachingTokenSource implements ManagedTokenSource {
     return token;
   }
 
-  /** Keeps a token the store does not have yet, to be written by later calls. */
+  /**
+   * Keeps a token the store does not have yet, to be written by later calls. A lease kept for an
+   * earlier unwritten token stays kept: the store still holds the token whose refresh token we spent.
+   */
   #keepUnwritten(token: Token, lease?: Lease): void {
-    this.#dropPending();
-    this.#private = true;
-    this.#pending = { token, lease, at: this.#now() + 50, delay: 100 };
+    const kept = this.#pending?.lease;
+    if (lease !== undefined && kept !== undefined && kept !== lease) kept.release().catch(() => {});
+    this.#unshared.add(token);
+    this.#pending = { token, lease: lease ?? kept, at: this.#now() + 50, delay: 100 };
   }
 
   #dropPending(): void {
@@ -505,7 +509,6 @@ class CachingTokenSource implements ManagedTokenSource {
     if (this.#now() < pending.at) return;
     this.#flushing = true;
     try {
-      if (pending.token !== this.#token) return this.#dropPending();
       const kept = pending.lease;
       if (kept !== undefined) {
         // Keep the lease first, so no other process spends the refresh token ours replaced.
@@ -542,7 +545,7 @@ class CachingTokenSource implements ManagedTokenSource {
 
   #written(pending: PendingWrite): void {
     if (this.#pending === pending) this.#pending = undefined;
-    if (this.#token === pending.token) this.#private = false;
+    this.#unshared.delete(pending.token);
   }
 
   #later(pending: PendingWrite): void {

@@ -102,10 +102,23 @@ export function startStrictTokenServer(options: StrictTokenServerOptions = {}): 
   const invalidGrant = (description: string) =>
     Response.json({ error: "invalid_grant", error_description: description }, { status: 400 });
 
+  const t0 = Date.now();
+  const log = Deno.env.get("STRICT_LOG") !== undefined
+    ? (...parts: unknown[]) => console.error(`[server +${Date.now() - t0}ms]`, ...parts)
+    : () => {};
   const token = async (request: Request): Promise<Response> => {
+    const response = await answer(request);
+    log(request.headers.get("x-worker"), lastGrant, lastRefreshToken, "->", response.status);
+    return response;
+  };
+  let lastGrant = "";
+  let lastRefreshToken = "";
+  const answer = async (request: Request): Promise<Response> => {
     stats.tokenRequests++;
     const form = new URLSearchParams(await request.text());
     const grant = form.get("grant_type") ?? "";
+    lastGrant = grant;
+    lastRefreshToken = form.get("refresh_token") ?? "";
     await options.onRequest?.(grant, request.headers.get("x-worker"));
     const ms = options.delay?.(grant) ?? 0;
     if (ms > 0) await new Promise((r) => setTimeout(r, ms));
