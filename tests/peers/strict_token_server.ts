@@ -129,7 +129,9 @@ export function startStrictTokenServer(options: StrictTokenServerOptions = {}): 
     }
     const resource = form.get("resource") ?? "";
     if (grant === "password" || grant === "client_credentials") {
-      if (grant === "password" && form.get("password") !== "pw") return invalidGrant("bad password");
+      if (grant === "password" && form.get("password") !== "pw") {
+        return invalidGrant("bad password");
+      }
       stats.initialGrants++;
       families.push({ subject: form.get("username") ?? "service", resource, revoked: false });
       return issue(families.length - 1);

@@ -80,7 +80,9 @@ export function spawnStrict(
   const result = Promise.all([lines, stderr, status]).then(([out, err, st]) => {
     const last = out.findLast((line) => line.startsWith("{"));
     if (last === undefined) {
-      throw new Error(`worker exited (${st.code}/${st.signal}) without a result: ${err.slice(-2000)}`);
+      throw new Error(
+        `worker exited (${st.code}/${st.signal}) without a result: ${err.slice(-2000)}`,
+      );
     }
     return JSON.parse(last) as StrictWorkerResult;
   });
@@ -130,7 +132,11 @@ export interface Scenario {
   /** Per-worker extra configuration. */
   worker?: (index: number, dir: string) => Partial<StrictWorkerConfig>;
   delay?: (grantType: string) => number;
-  onRequest?: (ctx: ScenarioContext, grantType: string, worker: string | null) => void | Promise<void>;
+  onRequest?: (
+    ctx: ScenarioContext,
+    grantType: string,
+    worker: string | null,
+  ) => void | Promise<void>;
   onMarker?: (ctx: ScenarioContext, index: number, marker: string) => void;
   /** Runs alongside the workers. */
   during?: (ctx: ScenarioContext) => Promise<void>;
@@ -244,7 +250,9 @@ export async function strictTests(kind: StrictKind, scenarios: Scenario[]): Prom
           const figures = { store: kind, scenario: scenario.name, run: id, ...totals };
           console.log(`figures ${JSON.stringify(figures)}`);
           const file = Deno.env.get("STRICT_FIGURES");
-          if (file) await Deno.writeTextFile(file, JSON.stringify(figures) + "\n", { append: true });
+          if (file) {
+            await Deno.writeTextFile(file, JSON.stringify(figures) + "\n", { append: true });
+          }
           scenario.expect(totals);
         } finally {
           for (const worker of ctx.workers) {

@@ -77,7 +77,10 @@ export const scenarios: Scenario[] = [
   },
   {
     name: "two resources and two users in one store, default keys",
-    worker: () => ({ users: ["alice", "bob"], resources: ["https://a.example", "https://b.example"] }),
+    worker: () => ({
+      users: ["alice", "bob"],
+      resources: ["https://a.example", "https://b.example"],
+    }),
     expect: (t) => clean(t, 4),
   },
   {
