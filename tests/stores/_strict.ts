@@ -224,7 +224,7 @@ export async function strictTests(kind: StrictKind, scenarios: Scenario[]): Prom
             id: "",
             durationMs: scenario.durationMs ?? 3_000,
             concurrency: 2,
-            leaseTtl: 300,
+            leaseTtl: 800,
             leaseWait: 4_000,
             storeTimeout: 1_000,
           };

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { clean, pause, PROCESSES, type Scenario } from "./_strict.ts";
 
-/** SIGSTOP for this long: well past the 300 ms lease TTL the scenarios use. */
-const STOPPED_MS = 1_200;
+/** SIGSTOP for this long: well past the 800 ms lease TTL the scenarios use. */
+const STOPPED_MS = 2_000;
 
 /** Worker 0 refreshes first (a larger refresh window), so it is the holder the faults hit. */
 const holderFirst = (index: number) => ({ refreshBefore: index === 0 ? 150 : 40 });
@@ -20,10 +20,10 @@ export const scenarios: Scenario[] = [
     expect: (t) => clean(t),
   },
   {
-    name: "a refresh slower than leaseTtl (900 ms vs 300 ms)",
-    delay: (grant) => grant === "refresh_token" ? 900 : 0,
-    expiresIn: 2,
-    durationMs: 4_000,
+    name: "a refresh slower than leaseTtl (2 s vs 800 ms)",
+    delay: (grant) => grant === "refresh_token" ? 2_000 : 0,
+    expiresIn: 3,
+    durationMs: 5_000,
     expect: (t) => clean(t),
   },
   {
@@ -33,7 +33,7 @@ export const scenarios: Scenario[] = [
       ctx.workers[i].kill("SIGSTOP");
       setTimeout(() => ctx.workers[i].kill("SIGCONT"), STOPPED_MS);
     },
-    durationMs: 4_000,
+    durationMs: 5_000,
     expect: (t) => clean(t),
   },
   {
@@ -45,7 +45,7 @@ export const scenarios: Scenario[] = [
       ctx.workers[0].kill("SIGSTOP");
       setTimeout(() => ctx.workers[0].kill("SIGCONT"), STOPPED_MS);
     },
-    durationMs: 4_000,
+    durationMs: 5_000,
     expect: (t) => recovered(t),
   },
   {
@@ -55,7 +55,7 @@ export const scenarios: Scenario[] = [
       ctx.workers[i].kill("SIGSTOP");
       setTimeout(() => ctx.workers[i].kill("SIGCONT"), STOPPED_MS);
     },
-    durationMs: 4_000,
+    durationMs: 5_000,
     expect: (t) => recovered(t),
   },
   {

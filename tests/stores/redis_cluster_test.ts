@@ -33,7 +33,7 @@ async function run(
         id: String(i),
         durationMs,
         concurrency: 2,
-        leaseTtl: 300,
+        leaseTtl: 800,
         leaseWait: 4_000,
         storeTimeout: 1_000,
       }));
