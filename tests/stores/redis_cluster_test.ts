@@ -17,6 +17,7 @@ async function run(
   name: string,
   durationMs: number,
   onRefresh?: () => void,
+  client: "redis-cluster" | "ioredis-cluster" = "redis-cluster",
 ): Promise<Totals> {
   const server = startStrictTokenServer({
     expiresIn: 1.5,
@@ -26,7 +27,7 @@ async function run(
   try {
     const workers = Array.from({ length: PROCESSES }, (_, i) =>
       spawnStrict({
-        store: "redis-cluster",
+        store: client,
         location: cluster!.urls.join(","),
         tokenUrl: server.tokenUrl,
         apiOrigin: server.origin,
@@ -49,7 +50,7 @@ async function run(
         storeErrors: results.reduce((n, r) => n + r.storeErrors, 0),
         errors: results.flatMap((r) => r.errors),
       };
-      const figures = { store: "redis-cluster", scenario: name, ...totals };
+      const figures = { store: client, scenario: name, ...totals };
       console.log(`figures ${JSON.stringify(figures)}`);
       const file = Deno.env.get("STRICT_FIGURES");
       if (file) await Deno.writeTextFile(file, JSON.stringify(figures) + "\n", { append: true });
@@ -80,6 +81,38 @@ async function tokenSlot(): Promise<number> {
 }
 
 Deno.test({
+  name:
+    "Redis Cluster refuses a script over the old key names (CROSSSLOT); a token's new names share a slot",
+  ignore: cluster === undefined,
+  async fn() {
+    const port = [...cluster!.nodes.keys()][0];
+    const script = ["EVAL", "return redis.call('GET', KEYS[1])", "2"];
+    const old = await cluster!.command(
+      port,
+      "-c",
+      ...script,
+      "authfetch:lease:k",
+      "authfetch:token:k",
+    );
+    assert.match(old, /CROSSSLOT/);
+    const slots = await Promise.all(
+      ["authfetch:{k}:lease", "authfetch:{k}:token"].map((name) =>
+        cluster!.command(port, "CLUSTER", "KEYSLOT", name)
+      ),
+    );
+    assert.equal(slots[0], slots[1]);
+    const fine = await cluster!.command(
+      port,
+      "-c",
+      ...script,
+      "authfetch:{k}:lease",
+      "authfetch:{k}:token",
+    );
+    assert.doesNotMatch(fine, /CROSSSLOT|ERR/);
+  },
+});
+
+Deno.test({
   name: `RedisStore on a Redis Cluster (3 primaries + 3 replicas), ${PROCESSES} processes, ` +
     "strict server: every script runs in one slot, one refresh per expiry",
   ignore: cluster === undefined,
@@ -88,6 +121,17 @@ Deno.test({
   async fn() {
     const totals = await run("steady state, 1.5 s tokens", 3_000);
     clean(totals);
+  },
+});
+
+Deno.test({
+  name: `RedisStore over an ioredis Cluster (fromIoredisCluster), ${PROCESSES} processes, ` +
+    "strict server: one refresh per expiry",
+  ignore: cluster === undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    clean(await run("steady state, 1.5 s tokens, ioredis", 3_000, undefined, "ioredis-cluster"));
   },
 });
 

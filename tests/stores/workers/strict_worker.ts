@@ -19,11 +19,11 @@ import {
 } from "../../../mod.ts";
 import { FileStore } from "../../../src/stores/file.ts";
 import { KvStore } from "../../../src/stores/kv.ts";
-import { fromNodeRedisCluster, RedisStore } from "../../../src/stores/redis.ts";
+import { fromIoredisCluster, fromNodeRedisCluster, RedisStore } from "../../../src/stores/redis.ts";
 
 /** The worker's configuration. */
 export interface StrictWorkerConfig {
-  store: "file" | "kv" | "redis" | "redis-cluster";
+  store: "file" | "kv" | "redis" | "redis-cluster" | "ioredis-cluster";
   /** Directory (file), database path (kv), URL (redis) or comma-separated URLs (redis-cluster). */
   location: string;
   tokenUrl: string;
@@ -92,6 +92,18 @@ async function open(): Promise<TokenStore> {
       await cluster.connect();
       closeStore = async () => void await cluster.close().catch(() => {});
       return new RedisStore(fromNodeRedisCluster(cluster as never));
+    }
+    case "ioredis-cluster": {
+      const { Cluster } = await import("ioredis");
+      const nodes = config.location.split(",").map((url) => {
+        const { hostname, port } = new URL(url);
+        return { host: hostname, port: Number(port) };
+      });
+      const cluster = new Cluster(nodes, { lazyConnect: true });
+      cluster.on("error", () => {});
+      await cluster.connect();
+      closeStore = async () => void await cluster.quit().catch(() => {});
+      return new RedisStore(fromIoredisCluster(cluster));
     }
   }
 }
