@@ -113,7 +113,7 @@ async function pausePoint(name: "leased" | "writing"): Promise<void> {
   if (config.pauseAt !== name || paused.has(name)) return;
   paused.add(name);
   console.log(`@${name}`);
-  await new Promise((r) => setTimeout(r, config.pauseMs ?? 300));
+  await new Promise((r) => setTimeout(r, config.pauseMs ?? 1_000));
 }
 
 function failing(): boolean {
