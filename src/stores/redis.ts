@@ -161,7 +161,9 @@ export function fromNodeRedisCluster(cluster: NodeRedisClusterLike): RedisComman
       const command = args[0].toUpperCase();
       // EVAL script numkeys key…: the first key follows the key count; other commands name it first.
       const first = command === "EVAL" || command === "EVALSHA" ? args[3] : args[1];
-      return cluster.sendCommand(first, command === "HGET" || command === "GET", args);
+      // Never "read-only": a client set to read from replicas could hand back a token older than
+      // the one a lease holder just stored, and its spent refresh token would be spent again.
+      return cluster.sendCommand(first, false, args);
     },
   };
 }
