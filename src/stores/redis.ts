@@ -170,7 +170,9 @@ export function fromNodeRedisCluster(cluster: NodeRedisClusterLike): RedisComman
 
 /**
  * Adapts an ioredis `Cluster` (`new Redis.Cluster([...])` from `npm:ioredis`). Its `call` routes by
- * the command's keys; this adapter exists so cluster and single-node setups read alike.
+ * the command's keys; this adapter exists so cluster and single-node setups read alike. Keep the
+ * cluster's `scaleReads` at its default, `"master"`: a token read from a lagging replica can be one
+ * whose refresh token was already spent.
  *
  * @param cluster A connected ioredis cluster.
  * @returns The commander.
