@@ -5,12 +5,11 @@
  * @module
  */
 
-import { AuthFetchError, OAuthError } from "../errors.ts";
+import { OAuthError } from "../errors.ts";
 import { refreshAt, type Token } from "./token.ts";
-import type { Lease, TokenStore } from "./store.ts";
-import { sleep } from "../sleep.ts";
-import { LeaseKeeper } from "./lease_keeper.ts";
-import { StoreGuard, StoreUnavailable } from "./store_guard.ts";
+import type { TokenStore } from "./store.ts";
+import { type LeaseKeeper, LOST } from "./lease_keeper.ts";
+import type { RefreshHost, StoreRefresh } from "./store_refresh.ts";
 
 /**
  * Options of {@linkcode TokenSource.getToken}.
@@ -229,13 +228,11 @@ class CachingTokenSource implements ManagedTokenSource {
   #inflightStale?: string;
   #backgroundBlockedUntil = 0;
   #generation = 0;
-  #guard?: StoreGuard;
   #legacyKey?: string;
-  /** Tokens this process obtained that are not known to be in the store: only it holds them. */
-  #unshared = new WeakSet<Token>();
-  /** A token the store refused to take (an error, not a fence): written again by later calls. */
-  #pending?: PendingWrite;
-  #flushing = false;
+  #storeTimeout: number;
+  #onStoreError?: (error: unknown) => void;
+  #storeRefresh?: Promise<StoreRefresh>;
+  #refresh?: StoreRefresh;
 
   constructor(grant: Grant, options: TokenSourceOptions) {
     this.#grant = grant;
@@ -252,18 +249,12 @@ class CachingTokenSource implements ManagedTokenSource {
       "backgroundRetryDelay",
       options.backgroundRetryDelay ?? 5_000,
     );
-    const onStoreError = options.onStoreError ?? options.onRefreshError;
-    if (this.#store !== undefined) {
-      this.#guard = new StoreGuard(this.#store, {
-        now: this.#now,
-        onError: onStoreError,
-        timeout: nonNegative("storeTimeout", options.storeTimeout ?? 5_000),
-      });
-    }
+    this.#onStoreError = options.onStoreError ?? options.onRefreshError;
+    this.#storeTimeout = nonNegative("storeTimeout", options.storeTimeout ?? 5_000);
   }
 
   getToken(options: GetTokenOptions = {}): Promise<Token> {
-    if (this.#pending !== undefined) this.#flushSoon();
+    if (this.#refresh?.pending) this.#refresh.flushSoon();
     const token = this.#token;
     if (token !== undefined && token.accessToken !== options.rejected) {
       const expiresAt = token.expiresAt;
@@ -285,7 +276,7 @@ class CachingTokenSource implements ManagedTokenSource {
   async clear(): Promise<void> {
     this.#generation++;
     this.#set(undefined);
-    this.#dropPending();
+    this.#refresh?.dropPending();
     await this.#store?.delete(this.#key);
   }
 
@@ -348,213 +339,37 @@ class CachingTokenSource implements ManagedTokenSource {
   }
 
   async #obtain(stale: string | undefined): Promise<Token> {
-    const guard = this.#guard;
-    if (guard === undefined) return await this.#announce(await this.#plainGrant(this.#token));
-    if (this.#pending !== undefined) await this.#flush();
-    if (!guard.available) return await this.#alone();
-    try {
-      const stored = await guard.get(this.#key, this.#legacyKey);
-      if (this.#usable(stored, stale)) return this.#adopt(stored);
-      if (!guard.leases) {
-        const token = await this.#plainGrant(newest(this.#token, stored));
-        try {
-          await guard.run(() => guard.store.set(this.#key, token));
-        } catch {
-          this.#keepUnwritten(token);
-        }
-        return await this.#announce(token);
-      }
-      const deadline = this.#now() + this.#leaseWait;
-      let pause = 10;
-      for (;;) {
-        const lease = await guard.acquire(this.#key, this.#leaseTtl);
-        if (lease !== undefined) {
-          const token = await this.#asHolder(lease, stale);
-          if (token !== undefined) return token;
-          // Lost the lease before sending (paused past its TTL): wait for whoever has it now.
-        }
-        if (this.#now() >= deadline) {
-          if (this.#grant.interactive) {
-            throw new AuthFetchError(
-              "lease_timeout",
-              `Waited ${this.#leaseWait} ms for another process to refresh the token under key "${this.#key}"; ` +
-                "it neither stored a token nor released its lease",
-            );
-          }
-          // The holder is slow or its store writes fail: obtain a token of our own instead.
-          return await this.#alone();
-        }
-        await sleep(pause);
-        pause = Math.min(pause * 2, this.#pollCap());
-        const latest = await guard.get(this.#key, this.#legacyKey);
-        if (this.#usable(latest, stale)) return this.#adopt(latest);
-      }
-    } catch (error) {
-      if (!(error instanceof StoreUnavailable)) throw error;
-      return await this.#alone();
+    if (this.#store === undefined) {
+      return await this.#announce(await this.#plainGrant(this.#token));
     }
+    // The store half is loaded on first use: sources without a store never carry it.
+    this.#storeRefresh ??= import("./store_refresh.ts").then(({ StoreRefresh }) => {
+      const refresh = new StoreRefresh(this.#host());
+      this.#refresh = refresh;
+      return refresh;
+    });
+    return await (await this.#storeRefresh).obtain(stale);
   }
 
-  /**
-   * Refreshes as the lease holder: the lease is renewed while the token request is in flight and
-   * checked right before it is sent; the write is fenced by the lease.
-   *
-   * @returns The token, or `undefined` when the lease was lost before anything was sent.
-   */
-  async #asHolder(lease: Lease, stale: string | undefined): Promise<Token | undefined> {
-    const guard = this.#guard!;
-    const keeper = new LeaseKeeper(lease, this.#leaseTtl);
-    let keepLease = false;
-    try {
-      // Double-check: the previous holder may have stored a fresh token just now.
-      const latest = await guard.get(this.#key, this.#legacyKey);
-      if (this.#usable(latest, stale)) return this.#adopt(latest);
-      // Spend only a refresh token no other process can be spending: the newest of the stored one
-      // (we hold its lease) and ours (newer when only we have it, or when the store lost our write in
-      // a failover). A token others cached but the store lost entirely (a restarted Redis, a removed
-      // file) may be in another holder's hands right now, whose lease vanished with it: log in afresh.
-      const current = latest === undefined && !this.#isPrivate()
-        ? undefined
-        : newest(this.#token, latest);
-      const started = this.#now();
-      keeper.start();
-      const outcome = await this.#fromGrant(current, true, false, keeper);
-      keeper.stop();
-      if (outcome === LOST) return undefined;
-      const token = outcome;
-      let written: boolean;
-      try {
-        written = await lease.set(token);
-      } catch {
-        // The store would not take it: keep it (the server issued it; the old refresh token is spent)
-        // and the lease, so no other process spends the old one; later calls write it again.
-        keepLease = true;
-        this.#keepUnwritten(token, lease);
-        return await this.#announce(token);
-      }
-      if (written) return await this.#announce(token);
-      // Refused: this holder outlived its lease and another process stored a token meanwhile. Take
-      // that one, unless it was issued before our request started (an older family that our request
-      // replaced, or one a reuse revoked): ours is then the one to keep and store.
-      const winner = await guard.get(this.#key).catch(() => undefined);
-      if (this.#usable(winner, stale) && (winner.issuedAt ?? Infinity) >= started) {
-        return this.#adopt(winner);
-      }
-      this.#keepUnwritten(token);
-      return await this.#announce(token);
-    } finally {
-      keeper.stop();
-      if (!keepLease) await lease.release().catch(() => {});
-    }
-  }
-
-  /**
-   * A token without the store (down, or its holder never delivered): this process's own. Refreshes a
-   * token only this process holds, else runs the initial grant; an interactive grant, which needs a
-   * person for that, refreshes what it has.
-   */
-  async #alone(): Promise<Token> {
-    const own = this.#isPrivate() || this.#grant.interactive ? this.#token : undefined;
-    const token = await this.#plainGrant(own);
-    this.#keepUnwritten(token);
-    return await this.#announce(token);
-  }
-
-  /** Whether the cached token is one only this process holds (never written to the store). */
-  #isPrivate(): boolean {
-    return this.#token !== undefined && this.#unshared.has(this.#token);
-  }
-
-  /** Takes a token read from the store. */
-  #adopt(token: Token): Token {
-    if (
-      this.#pending !== undefined && (this.#pending.token.issuedAt ?? 0) <= (token.issuedAt ?? 0)
-    ) {
-      this.#dropPending();
-    }
-    return token;
-  }
-
-  /**
-   * Keeps a token the store does not have yet, to be written by later calls. A lease kept for an
-   * earlier unwritten token stays kept: the store still holds the token whose refresh token we spent.
-   */
-  #keepUnwritten(token: Token, lease?: Lease): void {
-    const kept = this.#pending?.lease;
-    if (lease !== undefined && kept !== undefined && kept !== lease) kept.release().catch(() => {});
-    this.#unshared.add(token);
-    this.#pending = { token, lease: lease ?? kept, at: this.#now() + 50, delay: 100 };
-  }
-
-  #dropPending(): void {
-    const lease = this.#pending?.lease;
-    this.#pending = undefined;
-    lease?.release().catch(() => {});
-  }
-
-  #flushSoon(): void {
-    const pending = this.#pending!;
-    if (this.#flushing || this.#now() < pending.at) return;
-    this.#flush().catch(() => {});
-  }
-
-  /**
-   * Writes the pending token: through the lease kept since its write failed, else through a new
-   * lease, and only over an older token (a token stored since is newer and wins). Never throws.
-   */
-  async #flush(): Promise<void> {
-    const pending = this.#pending;
-    const guard = this.#guard;
-    if (pending === undefined || guard === undefined || this.#flushing) return;
-    if (this.#now() < pending.at) return;
-    this.#flushing = true;
-    try {
-      const kept = pending.lease;
-      if (kept !== undefined) {
-        // Keep the lease first, so no other process spends the refresh token ours replaced.
-        if (await (kept.renew?.(this.#leaseTtl) ?? Promise.resolve(true))) {
-          if (await kept.set(pending.token)) {
-            pending.lease = undefined;
-            await kept.release().catch(() => {});
-            return this.#written(pending);
-          }
-        }
-        // Taken over, or the key written since: someone else is in charge now.
-        pending.lease = undefined;
-        await kept.release().catch(() => {});
-      }
-      const lease = guard.leases ? await guard.acquire(this.#key, this.#leaseTtl) : undefined;
-      if (guard.leases && lease === undefined) return this.#later(pending); // another holder at work
-      try {
-        const stored = await guard.get(this.#key);
-        if (stored !== undefined && (stored.issuedAt ?? 0) >= (pending.token.issuedAt ?? 0)) {
-          return this.#dropPending(); // a newer token is stored: it is adopted when ours is due
-        }
-        if (lease === undefined) await guard.run(() => guard.store.set(this.#key, pending.token));
-        else if (!(await lease.set(pending.token))) return this.#later(pending);
-        this.#written(pending);
-      } finally {
-        await lease?.release().catch(() => {});
-      }
-    } catch {
-      this.#later(pending);
-    } finally {
-      this.#flushing = false;
-    }
-  }
-
-  #written(pending: PendingWrite): void {
-    if (this.#pending === pending) this.#pending = undefined;
-    this.#unshared.delete(pending.token);
-  }
-
-  #later(pending: PendingWrite): void {
-    pending.delay = Math.min(pending.delay * 2, 10_000);
-    // With the lease kept, try again well within its time to live, so it is renewed in time.
-    const wait = pending.lease === undefined
-      ? pending.delay * (0.5 + Math.random())
-      : Math.min(pending.delay, this.#leaseTtl / 3);
-    pending.at = this.#now() + wait;
+  /** What the store half needs from this source. */
+  #host(): RefreshHost {
+    return {
+      grant: this.#grant,
+      store: this.#store!,
+      key: this.#key,
+      legacyKey: this.#legacyKey,
+      leaseTtl: this.#leaseTtl,
+      leaseWait: this.#leaseWait,
+      storeTimeout: this.#storeTimeout,
+      onStoreError: this.#onStoreError,
+      now: () => this.#now(),
+      token: () => this.#token,
+      usable: (token, stale): token is Token => this.#usable(token, stale),
+      fromGrant: (current, keeper) => this.#fromGrant(current, true, false, keeper),
+      plainGrant: (current) => this.#plainGrant(current),
+      announce: (token) => this.#announce(token),
+      pollCap: () => this.#pollCap(),
+    };
   }
 
   /**
@@ -603,14 +418,12 @@ class CachingTokenSource implements ManagedTokenSource {
         // Another process may have rotated the refresh token meanwhile: try once with the stored one.
         const stored = retried
           ? undefined
-          : await this.#guard?.get(this.#key).catch(() => undefined);
+          : await this.#store?.get(this.#key).catch(() => undefined);
         if (stored?.refreshToken !== undefined && stored.refreshToken !== current.refreshToken) {
           return await this.#fromGrant(stored, leased, true, keeper);
         }
         this.#set(undefined);
-        if (!leased || grant.interactive) {
-          await this.#guard?.run(() => this.#guard!.store.delete(this.#key)).catch(() => {});
-        }
+        if (!leased || grant.interactive) await this.#store?.delete(this.#key).catch(() => {});
         if (grant.interactive) {
           throw new OAuthError({
             error: error.error,
@@ -634,26 +447,6 @@ class CachingTokenSource implements ManagedTokenSource {
     await this.#onTokenChange?.(token);
     return token;
   }
-}
-
-/** What {@linkcode CachingTokenSource} returns for a lease lost before a request was sent. */
-const LOST = Symbol("lease lost");
-
-/** A token the store refused, waiting to be written again. */
-interface PendingWrite {
-  token: Token;
-  /** The lease kept since the failed write, if any: no other process refreshes meanwhile. */
-  lease?: Lease;
-  /** When to try next, epoch ms. */
-  at: number;
-  /** The pause before the next try after this one fails, ms. */
-  delay: number;
-}
-
-function newest(a: Token | undefined, b: Token | undefined): Token | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return (b.issuedAt ?? 0) > (a.issuedAt ?? 0) ? b : a;
 }
 
 function nonNegative(name: string, value: number): number {
