@@ -416,14 +416,12 @@ class CachingTokenSource implements ManagedTokenSource {
       } catch (error) {
         if (!(error instanceof OAuthError) || error.error !== "invalid_grant") throw error;
         // Another process may have rotated the refresh token meanwhile: try once with the stored one.
-        const stored = retried
-          ? undefined
-          : await this.#store?.get(this.#key).catch(() => undefined);
+        const stored = retried ? undefined : await this.#refresh?.stored();
         if (stored?.refreshToken !== undefined && stored.refreshToken !== current.refreshToken) {
           return await this.#fromGrant(stored, leased, true, keeper);
         }
         this.#set(undefined);
-        if (!leased || grant.interactive) await this.#store?.delete(this.#key).catch(() => {});
+        if (!leased || grant.interactive) await this.#refresh?.remove();
         if (grant.interactive) {
           throw new OAuthError({
             error: error.error,

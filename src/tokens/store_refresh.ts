@@ -87,6 +87,16 @@ export class StoreRefresh {
     });
   }
 
+  /** The stored token, or `undefined` when there is none or the store cannot say. */
+  stored(): Promise<Token | undefined> {
+    return this.#guard.get(this.#host.key).catch(() => undefined);
+  }
+
+  /** Deletes the stored token, as far as the store lets it. */
+  remove(): Promise<void> {
+    return this.#guard.run(() => this.#host.store.delete(this.#host.key)).catch(() => {});
+  }
+
   /** Whether a token waits to be written. */
   get pending(): boolean {
     return this.#pending !== undefined;
