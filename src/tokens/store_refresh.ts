@@ -172,8 +172,9 @@ export class StoreRefresh {
       // Spend only a refresh token no other process can be spending: the newest of the stored one
       // (we hold its lease) and ours (newer when only we have it, or when the store lost our write in
       // a failover). A token others cached but the store lost entirely (a restarted Redis, a removed
-      // file) may be in another holder's hands right now, whose lease vanished with it: log in afresh.
-      const current = latest === undefined && !this.#isPrivate()
+      // file) may be in another holder's hands right now, whose lease vanished with it: log in afresh
+      // (unless logging in needs a person: an interactive grant refreshes what it has).
+      const current = latest === undefined && !this.#isPrivate() && !this.#host.grant.interactive
         ? undefined
         : newest(this.#host.token(), latest);
       const started = this.#host.now();
