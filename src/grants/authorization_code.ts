@@ -32,7 +32,7 @@ import {
 } from "../oauth/state.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKey, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
+import { grantKeys, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
 /**
@@ -514,7 +514,7 @@ export function authorizationCode(options: AuthorizationCodeOptions): Authorizat
       let first = token;
       const subject = (token as AuthorizationCodeToken | undefined)?.idTokenClaims?.sub;
       return {
-        key: grantKey("authorization_code", { ...options, subject }),
+        ...grantKeys("authorization_code", { ...options, subject }),
         interactive: true,
         async token(request: GrantRequestOptions = {}): Promise<Token> {
           const given = first;

@@ -6,7 +6,7 @@
 
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKey, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
+import { grantKeys, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
 
 /**
  * Options of {@linkcode clientCredentials}.
@@ -46,7 +46,7 @@ export type ClientCredentialsGrantOptions = GrantOptions;
  */
 export function clientCredentials(options: ClientCredentialsGrantOptions): Grant {
   return {
-    key: grantKey("client_credentials", options),
+    ...grantKeys("client_credentials", options),
     token(request: GrantRequestOptions = {}): Promise<Token> {
       return requestToken(options, {
         grant_type: "client_credentials",

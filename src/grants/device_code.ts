@@ -9,7 +9,7 @@ import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
 import { excerpt } from "../redact.ts";
 import {
-  grantKey,
+  grantKeys,
   type GrantOptions,
   postForm,
   requestToken,
@@ -146,7 +146,7 @@ export function deviceCode(options: DeviceCodeOptions): Grant {
   const sleep = options.sleep ?? abortableSleep;
 
   return {
-    key: grantKey("device_code", options),
+    ...grantKeys("device_code", options),
     interactive: true,
     async token(request: GrantRequestOptions = {}): Promise<Token> {
       const { signal } = request;

@@ -80,6 +80,7 @@ export function existingToken(options: ExistingTokenOptions): Grant {
   const now = options.now ?? Date.now;
   return {
     key: options.fallback?.key,
+    legacyKey: options.fallback?.legacyKey,
     interactive: options.fallback === undefined ? true : options.fallback.interactive,
     async token(request: GrantRequestOptions = {}): Promise<Token> {
       const usable = initial.expiresAt === undefined || now() < initial.expiresAt;

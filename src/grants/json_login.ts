@@ -6,6 +6,7 @@
  */
 
 import { OAuthError, TokenResponseError } from "../errors.ts";
+import { hashedKey } from "../oauth/grant_key.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { withDeadline } from "../deadline.ts";
 import { type Fetch, safeUrl } from "../pipeline.ts";
@@ -211,7 +212,15 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
   };
 
   const grant: JsonLoginGrant = {
-    key: ["json_login", loginUrl.href, options.subject ?? subjectOf(options.credentials) ?? ""]
+    key: hashedKey("json_login", [
+      loginUrl.href,
+      options.subject ?? subjectOf(options.credentials) ?? "",
+    ]),
+    legacyKey: [
+      "json_login",
+      loginUrl.href,
+      options.subject ?? subjectOf(options.credentials) ?? "",
+    ]
       .join("|"),
     async token(request: GrantRequestOptions = {}): Promise<Token> {
       const credentials = typeof options.credentials === "function"

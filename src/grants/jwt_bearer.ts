@@ -9,7 +9,7 @@ import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
 import { signingKey } from "../oauth/client_auth.ts";
 import {
-  grantKey,
+  grantKeys,
   type GrantOptions,
   requestToken,
   resolveEndpoint,
@@ -114,7 +114,7 @@ export function jwtBearer(options: JwtBearerGrantOptions): Grant {
   }
   const now = options.now ?? Date.now;
   return {
-    key: grantKey("jwt_bearer", { ...options, subject: subjectOf(options) }),
+    ...grantKeys("jwt_bearer", { ...options, subject: subjectOf(options) }),
     async token(request: GrantRequestOptions = {}): Promise<Token> {
       let jwt = assertion;
       if (sign !== undefined) {

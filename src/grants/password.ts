@@ -6,7 +6,7 @@
 
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKey, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
+import { grantKeys, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
 /**
@@ -52,7 +52,7 @@ export interface PasswordGrantOptions extends GrantOptions {
  */
 export function password(options: PasswordGrantOptions): Grant {
   return {
-    key: grantKey("password", { ...options, subject: options.username }),
+    ...grantKeys("password", { ...options, subject: options.username }),
     token(request: GrantRequestOptions = {}): Promise<Token> {
       return requestToken(options, {
         grant_type: "password",

@@ -7,7 +7,7 @@
 import { OAuthError } from "../errors.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKey, type GrantOptions } from "../oauth/token_request.ts";
+import { grantKeys, type GrantOptions } from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
 /**
@@ -50,7 +50,7 @@ export function refreshToken(options: RefreshTokenGrantOptions): Grant {
   let latest = options.refreshToken;
   let spent = false;
   return {
-    key: grantKey("refresh_token", options),
+    ...grantKeys("refresh_token", options),
     interactive: true,
     async token(request: GrantRequestOptions = {}): Promise<Token> {
       if (spent) {

@@ -7,7 +7,7 @@
 import { decodeJwt } from "jose";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKey, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
+import { grantKeys, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
 const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -88,7 +88,7 @@ export function tokenExchange(options: TokenExchangeGrantOptions): Grant {
     throw new TypeError("Cannot create tokenExchange grant: subjectToken is missing");
   }
   return {
-    key: grantKey("token_exchange", {
+    ...grantKeys("token_exchange", {
       ...options,
       subject: [options.subject ?? subjectOf(options.subjectToken), options.requestedTokenType]
         .filter((part) => part !== undefined).join("|"),

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { type GrantKeys, grantKeys as deriveGrantKeys } from "./grant_key.ts";
 import { AuthFetchError, TokenResponseError } from "../errors.ts";
 import { compose, type Fetch, type Handler, type Next, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
@@ -390,21 +391,17 @@ export async function requestToken(
 }
 
 /**
- * A store key naming a grant's identity: grant type, endpoint, client and scope (never a secret).
+ * A grant's default store keys: a hash of its grant type, endpoint, client, scope, audience, resource,
+ * extra parameters, subject and DPoP key (never a secret in the clear), and the readable key older
+ * versions used where that named the grant alone.
  *
  * @param kind The grant type.
  * @param options The grant options.
- * @returns The key.
+ * @returns `{ key, legacyKey }`, to spread into a grant.
  */
-export function grantKey(kind: string, options: GrantOptions & { subject?: string }): string {
-  const parts = [
-    kind,
-    String(options.tokenUrl ?? options.issuer ?? ""),
-    options.clientId ?? "",
-    scopeString(options.scope) ?? "",
-    options.audience ?? "",
-  ];
-  if (options.subject !== undefined) parts.push(options.subject);
-  if (options.dpop !== undefined) parts.push(`dpop:${options.dpop.thumbprint}`);
-  return parts.join("|");
+export function grantKeys(
+  kind: string,
+  options: GrantOptions & { subject?: string },
+): GrantKeys {
+  return deriveGrantKeys(kind, options);
 }

@@ -3,9 +3,9 @@
  * (CLI invocations, workers), with a lock file as the cross-process lease. Deno only.
  *
  * Files are written atomically (a temporary file in the same directory, then a rename) with mode
- * 0600 in a directory of mode 0700; a symbolic link in place of a token file is refused; a corrupt or
- * foreign file is reported as an {@linkcode AuthFetchError} with code `store_error` naming the path and
- * is never replaced without keeping a copy next to it (`<name>.corrupt-<timestamp>`).
+ * 0600 in a directory of mode 0700 (created again if removed while in use); a symbolic link in place of
+ * a token file is refused; a corrupt or foreign file is moved aside as `<name>.corrupt-<timestamp>`
+ * (kept for inspection) and read as missing. Permission errors are `store_error`s that say what to fix.
  *
  * @example
  * ```ts
@@ -75,7 +75,6 @@ export class FileStore implements TokenStore {
   /** The directory holding the token files. */
   readonly directory: string;
   #now: () => number;
-  #ready?: Promise<void>;
 
   /**
    * Creates the store; nothing is touched on disk until first use.
@@ -109,11 +108,12 @@ export class FileStore implements TokenStore {
    * Reads a token.
    *
    * @param key The key.
-   * @returns The stored token, or `undefined` when there is no file.
-   * @throws {AuthFetchError} `store_error` when the file is corrupt, foreign or a symbolic link.
+   * @returns The stored token, or `undefined` when there is no file, or it was corrupt or foreign
+   *   (it is then moved aside as `<name>.corrupt-<timestamp>`, kept for inspection).
+   * @throws {AuthFetchError} `store_error` when the file is a symbolic link or cannot be read.
    */
   async get(key: string): Promise<Token | undefined> {
-    return (await this.#read(await this.path(key)))?.token;
+    return (await this.#readOrSetAside(await this.path(key)))?.token;
   }
 
   /**
@@ -157,8 +157,12 @@ export class FileStore implements TokenStore {
       try {
         await Deno.writeTextFile(lock, JSON.stringify(content), { createNew: true, mode: 0o600 });
       } catch (error) {
+        if (error instanceof Deno.errors.NotFound) {
+          await this.#ensureDirectory(); // the directory was removed meanwhile: create it again
+          continue;
+        }
         if (!(error instanceof Deno.errors.AlreadyExists)) {
-          throw storeError(`create ${lock}`, error);
+          throw storeError(`create ${lock}`, error, this.directory);
         }
         const held = await this.#readLock(lock, ttlMs);
         if (held === undefined) continue; // released meanwhile: try again
@@ -181,6 +185,36 @@ export class FileStore implements TokenStore {
         await this.#write(path, version + 1, token);
         return true;
       },
+      renew: async (ttlMs: number): Promise<boolean> => {
+        const held = await this.#readLock(lock, Infinity);
+        if (held !== undefined && held.id !== id && !held.expired) return false;
+        if ((await this.#version(path)) !== version) return false;
+        const content: LockContent = { id, until: this.#now() + ttlMs, pid: Deno.pid };
+        if (held === undefined) {
+          // Gone (removed by hand, or the directory was): take it again, exclusively.
+          await this.#ensureDirectory();
+          try {
+            await Deno.writeTextFile(lock, JSON.stringify(content), {
+              createNew: true,
+              mode: 0o600,
+            });
+            return true;
+          } catch (error) {
+            if (error instanceof Deno.errors.AlreadyExists) return false;
+            throw storeError(`create ${lock}`, error, this.directory);
+          }
+        }
+        // Ours (or expired and untouched): replace it atomically with the later expiry.
+        const temporary = `${lock}.tmp-${crypto.randomUUID()}`;
+        try {
+          await Deno.writeTextFile(temporary, JSON.stringify(content), { mode: 0o600 });
+          await Deno.rename(temporary, lock);
+        } catch (error) {
+          await Deno.remove(temporary).catch(() => {});
+          throw storeError(`renew ${lock}`, error, this.directory);
+        }
+        return true;
+      },
       release: async (): Promise<void> => {
         const held = await this.#readLock(lock, Infinity);
         if (held?.id === id) await Deno.remove(lock).catch(ignoreNotFound);
@@ -198,7 +232,7 @@ export class FileStore implements TokenStore {
       text = await Deno.readTextFile(lock);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
-      throw storeError(`read ${lock}`, error);
+      throw storeError(`read ${lock}`, error, this.directory);
     }
     const now = this.#now();
     try {
@@ -216,34 +250,43 @@ export class FileStore implements TokenStore {
 
   /** The file's version: 0 when absent; a corrupt file is moved aside (kept) and counts as absent. */
   async #version(path: string): Promise<number> {
-    try {
-      return (await this.#read(path))?.version ?? 0;
-    } catch (error) {
-      if (!(error instanceof AuthFetchError) || error.code !== "store_error") throw error;
-      if ((await Deno.lstat(path).catch(() => undefined))?.isSymlink) throw error;
-      const copy = `${path}.corrupt-${this.#now()}`;
-      await Deno.rename(path, copy).catch(ignoreNotFound);
-      return 0;
-    }
+    return (await this.#readOrSetAside(path))?.version ?? 0;
   }
 
-  async #read(path: string): Promise<{ version: number; token: Token } | undefined> {
-    let text: string;
-    try {
-      await refuseSymlink(path);
-      text = await Deno.readTextFile(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return undefined;
-      if (error instanceof AuthFetchError) throw error;
-      throw storeError(`read ${path}`, error);
-    }
+  /** The file's record; a corrupt or foreign file is moved aside (kept) and counts as absent. */
+  async #readOrSetAside(path: string): Promise<{ version: number; token: Token } | undefined> {
+    const text = await this.#readText(path);
+    if (text === undefined) return undefined;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
       value = undefined;
     }
-    return parseRecord(value, `The token file ${path}`);
+    try {
+      return parseRecord(value, `The token file ${path}`);
+    } catch {
+      // Keep the bad file for inspection (README promises this) and start afresh. Two processes may
+      // both see it: the second rename finds nothing, which is fine.
+      const copy = `${path}.corrupt-${this.#now()}-${crypto.randomUUID().slice(0, 8)}`;
+      await Deno.rename(path, copy).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) {
+          throw storeError(`move the corrupt token file ${path} aside`, error, this.directory);
+        }
+      });
+      return undefined;
+    }
+  }
+
+  async #readText(path: string): Promise<string | undefined> {
+    try {
+      await refuseSymlink(path);
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      if (error instanceof AuthFetchError) throw error;
+      throw storeError(`read ${path}`, error, this.directory);
+    }
   }
 
   async #write(path: string, version: number, token: Token): Promise<void> {
@@ -261,16 +304,17 @@ export class FileStore implements TokenStore {
       await Deno.rename(temporary, path);
     } catch (error) {
       await Deno.remove(temporary).catch(() => {});
-      throw storeError(`write ${path}`, error);
+      throw storeError(`write ${path}`, error, this.directory);
     }
   }
 
-  #ensureDirectory(): Promise<void> {
-    this.#ready ??= Deno.mkdir(this.directory, { recursive: true, mode: 0o700 }).catch((error) => {
-      this.#ready = undefined;
-      throw storeError(`create the directory ${this.directory}`, error);
-    });
-    return this.#ready;
+  /** Creates the directory when missing: every time, since someone may remove it while we run. */
+  async #ensureDirectory(): Promise<void> {
+    try {
+      await Deno.mkdir(this.directory, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw storeError(`create the directory ${this.directory}`, error, this.directory);
+    }
   }
 }
 
@@ -303,9 +347,13 @@ async function refuseSymlink(path: string): Promise<void> {
   }
 }
 
-function storeError(what: string, cause: unknown): AuthFetchError {
+function storeError(what: string, cause: unknown, directory?: string): AuthFetchError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new AuthFetchError("store_error", `Cannot ${what}: ${reason}`, { cause });
+  const hint = cause instanceof Deno.errors.PermissionDenied && directory !== undefined
+    ? `. This user may not write there: make ${directory} and its files owned by this user ` +
+      "(mode 0700 for the directory, 0600 for the files) or choose another directory"
+    : "";
+  return new AuthFetchError("store_error", `Cannot ${what}: ${reason}${hint}`, { cause });
 }
 
 function ignoreNotFound(error: unknown): void {

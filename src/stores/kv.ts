@@ -194,6 +194,23 @@ export class KvStore implements TokenStore {
           if (committed.ok) return true;
         }
       },
+      renew: async (ms: number): Promise<boolean> => {
+        for (;;) {
+          const [held, current] = await this.#retry(() =>
+            kv.getMany<[LeaseValue, TokenRecord]>([leaseKey, tokenKey])
+          );
+          if (held.value !== null && held.value.id !== id && held.value.until > this.#now()) {
+            return false;
+          }
+          if (this.#version(current, key) !== version) return false;
+          const renewed: LeaseValue = { id, until: this.#now() + ms };
+          const committed = await this.#retry(() =>
+            kv.atomic().check(held).check(current)
+              .set(leaseKey, renewed, { expireIn: Math.max(1, ms) }).commit()
+          );
+          if (committed.ok) return true;
+        }
+      },
       release: async (): Promise<void> => {
         const held = await this.#retry(() => kv.get<LeaseValue>(leaseKey));
         if (held.value?.id !== id) return;

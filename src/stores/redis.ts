@@ -1,7 +1,10 @@
 /**
  * {@linkcode RedisStore}: tokens in Redis, shared by any number of processes and machines. Takes the
  * client you already have; nothing here imports a Redis library. A `npm:redis` (node-redis v4/v5)
- * client fits as is (it has `sendCommand`); wrap an `npm:ioredis` client with {@linkcode fromIoredis}.
+ * client fits as is (it has `sendCommand`); wrap an `npm:ioredis` client with {@linkcode fromIoredis},
+ * a node-redis cluster (`createCluster`) with {@linkcode fromNodeRedisCluster} and an ioredis `Cluster`
+ * with {@linkcode fromIoredisCluster}. The keys of one token share a hash tag, `<prefix>{<key>}:token`
+ * and `<prefix>{<key>}:lease`, so on Redis Cluster every script touches one slot.
  *
  * @example
  * ```ts
@@ -116,6 +119,77 @@ export function fromIoredis(client: IoredisLike): RedisCommander {
 }
 
 /**
+ * The part of a node-redis v4/v5 cluster client (`createCluster()` from `npm:redis`) that
+ * {@linkcode fromNodeRedisCluster} uses: `sendCommand(firstKey, isReadonly, args)`, which routes the
+ * command to the node owning `firstKey`'s slot.
+ *
+ * @example
+ * ```ts
+ * import { fromNodeRedisCluster, type NodeRedisClusterLike, RedisStore } from "@authfetch/authfetch/redis";
+ * // import { createCluster } from "redis";
+ * // const cluster: NodeRedisClusterLike = await createCluster({ rootNodes: [{ url: "redis://10.0.0.1:6379" }] }).connect();
+ * const cluster: NodeRedisClusterLike = { sendCommand: () => Promise.resolve(null) }; // stand-in
+ * const store = new RedisStore(fromNodeRedisCluster(cluster));
+ * ```
+ */
+export interface NodeRedisClusterLike {
+  /** Sends a raw command to the node that owns `firstKey`. */
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+  ): Promise<unknown>;
+}
+
+/**
+ * Adapts a node-redis cluster client (`createCluster()` from `npm:redis`). Every command the store
+ * sends names one token's keys, which share a hash tag, so each goes to one node.
+ *
+ * @param cluster A connected node-redis cluster client.
+ * @returns The commander.
+ * @example
+ * ```ts
+ * import { fromNodeRedisCluster, RedisStore } from "@authfetch/authfetch/redis";
+ * // import { createCluster } from "redis";
+ * // const cluster = await createCluster({ rootNodes: [{ url: "redis://10.0.0.1:6379" }] }).connect();
+ * // const store = new RedisStore(fromNodeRedisCluster(cluster));
+ * ```
+ */
+export function fromNodeRedisCluster(cluster: NodeRedisClusterLike): RedisCommander {
+  return {
+    sendCommand: (args) => {
+      const command = args[0].toUpperCase();
+      // EVAL script numkeys key…: the first key follows the key count; other commands name it first.
+      const first = command === "EVAL" || command === "EVALSHA" ? args[3] : args[1];
+      // Never "read-only": a client set to read from replicas could hand back a token older than
+      // the one a lease holder just stored, and its spent refresh token would be spent again.
+      return cluster.sendCommand(first, false, args);
+    },
+  };
+}
+
+/**
+ * Adapts an ioredis `Cluster` (`new Redis.Cluster([...])` from `npm:ioredis`). Its `call` routes by
+ * the command's keys; this adapter exists so cluster and single-node setups read alike. Keep the
+ * cluster's `scaleReads` at its default, `"master"`: a token read from a lagging replica can be one
+ * whose refresh token was already spent.
+ *
+ * @param cluster A connected ioredis cluster.
+ * @returns The commander.
+ * @example
+ * ```ts
+ * import { fromIoredisCluster, RedisStore } from "@authfetch/authfetch/redis";
+ * // import Redis from "ioredis";
+ * // const store = new RedisStore(fromIoredisCluster(new Redis.Cluster([{ host: "10.0.0.1", port: 6379 }])));
+ * const cluster = { call: () => Promise.resolve(null) }; // stand-in
+ * const store = new RedisStore(fromIoredisCluster(cluster));
+ * ```
+ */
+export function fromIoredisCluster(cluster: IoredisLike): RedisCommander {
+  return fromIoredis(cluster);
+}
+
+/**
  * Options of {@linkcode RedisStore}.
  *
  * @example
@@ -127,8 +201,18 @@ export function fromIoredis(client: IoredisLike): RedisCommander {
  * ```
  */
 export interface RedisStoreOptions {
-  /** Prepended to every Redis key: `<prefix>token:<key>` and `<prefix>lease:<key>`. @default "authfetch:" */
+  /**
+   * Prepended to every Redis key: `<prefix>{<key>}:token` and `<prefix>{<key>}:lease`. The braces are a
+   * Redis Cluster hash tag: both keys of one token live in one slot, so every script the store runs
+   * touches one slot. No braces of its own. @default "authfetch:"
+   */
   prefix?: string;
+  /**
+   * Also read `<prefix>token:<key>`, the name versions before hash tags used, when the new name is
+   * empty, and delete it once the token is written under the new name: an upgrade logs nobody out.
+   * @default true
+   */
+  readLegacyKeys?: boolean;
   /**
    * A token without a refresh token is deleted by Redis this long after it expires, ms. A token with a
    * refresh token is kept until replaced or deleted. @default 60000
@@ -137,6 +221,9 @@ export interface RedisStoreOptions {
   /** The clock, epoch ms, for expiry. @default Date.now */
   now?: () => number;
 }
+
+// Every script touches the keys of one token only, which share a hash tag (`{...}`): one slot on a
+// Redis Cluster.
 
 // KEYS[1] token hash (fields v = version, t = record JSON). ARGV[1] JSON, ARGV[2] ms to live or 0.
 const SET = `
@@ -151,6 +238,14 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return tonumber(redis.call('HGET', KEYS[2], 'v') or '0')
 end
 return -1`;
+
+// KEYS[1] lease, KEYS[2] token hash. ARGV[1] lease id, ARGV[2] version seen, ARGV[3] ttl ms.
+const RENEW = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+if tonumber(redis.call('HGET', KEYS[2], 'v') or '0') ~= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1`;
 
 // KEYS[1] lease. ARGV[1] lease id.
 const RELEASE = `
@@ -183,6 +278,7 @@ return 1`;
 export class RedisStore implements TokenStore {
   #client: RedisCommander;
   #prefix: string;
+  #legacy: boolean;
   #expireMargin: number;
   #now: () => number;
 
@@ -191,7 +287,7 @@ export class RedisStore implements TokenStore {
    *
    * @param client A node-redis client, or any {@linkcode RedisCommander} (see {@linkcode fromIoredis}).
    * @param options Key prefix, expiry margin and clock.
-   * @throws {TypeError} When `client` has no `sendCommand` method.
+   * @throws {TypeError} When `client` has no `sendCommand` method, or `prefix` holds a brace.
    * @throws {RangeError} When `expireMargin` is negative or not a number.
    */
   constructor(client: RedisCommander, options: RedisStoreOptions = {}) {
@@ -207,8 +303,16 @@ export class RedisStore implements TokenStore {
         `Cannot create RedisStore: expireMargin must be a number ≥ 0, current value is ${margin}`,
       );
     }
+    const prefix = options.prefix ?? "authfetch:";
+    if (typeof prefix !== "string" || /[{}]/.test(prefix)) {
+      throw new TypeError(
+        "Cannot create RedisStore: prefix must be a string without { or } (the store adds the " +
+          `cluster hash tag itself), current value is ${prefix}`,
+      );
+    }
     this.#client = client;
-    this.#prefix = options.prefix ?? "authfetch:";
+    this.#prefix = prefix;
+    this.#legacy = options.readLegacyKeys ?? true;
     this.#expireMargin = margin;
     this.#now = options.now ?? Date.now;
   }
@@ -221,8 +325,13 @@ export class RedisStore implements TokenStore {
    * @throws {AuthFetchError} `store_error` when the entry is not a token record of this library.
    */
   async get(key: string): Promise<Token | undefined> {
-    const name = this.#tokenKey(key);
-    const text = await this.#client.sendCommand(["HGET", name, "t"]);
+    let name = this.#tokenKey(key);
+    let text = await this.#client.sendCommand(["HGET", name, "t"]);
+    if ((text === null || text === undefined) && this.#legacy) {
+      // Written by a version before hash-tagged names: read it, so an upgrade logs nobody out.
+      name = this.#legacyKey(key);
+      text = await this.#client.sendCommand(["HGET", name, "t"]);
+    }
     if (text === null || text === undefined) return undefined;
     let value: unknown;
     try {
@@ -244,6 +353,7 @@ export class RedisStore implements TokenStore {
       JSON.stringify(toRecord(0, token)),
       String(this.#ttl(token)),
     ]);
+    await this.#dropLegacy(key);
   }
 
   /**
@@ -253,6 +363,7 @@ export class RedisStore implements TokenStore {
    */
   async delete(key: string): Promise<void> {
     await this.#client.sendCommand(["DEL", this.#tokenKey(key)]);
+    await this.#dropLegacy(key);
   }
 
   /**
@@ -279,7 +390,13 @@ export class RedisStore implements TokenStore {
           record,
           String(this.#ttl(token)),
         ]);
-        return Number(ok) === 1;
+        if (Number(ok) !== 1) return false;
+        await this.#dropLegacy(key);
+        return true;
+      },
+      renew: async (ms: number): Promise<boolean> => {
+        const ttl = String(Math.max(1, Math.ceil(ms)));
+        return Number(await this.#eval(RENEW, [leaseKey, tokenKey], [id, String(seen), ttl])) === 1;
       },
       release: async (): Promise<void> => {
         await this.#eval(RELEASE, [leaseKey], [id]);
@@ -295,11 +412,29 @@ export class RedisStore implements TokenStore {
     return Math.ceil(keepFor(token, this.#expireMargin, this.#now()) ?? 0);
   }
 
+  /** Deletes the name an older version used for `key`, once its token lives under the new name. */
+  async #dropLegacy(key: string): Promise<void> {
+    if (this.#legacy) await this.#client.sendCommand(["DEL", this.#legacyKey(key)]);
+  }
+
   #tokenKey(key: string): string {
-    return `${this.#prefix}token:${key}`;
+    return `${this.#prefix}{${hashTag(key)}}:token`;
   }
 
   #leaseKey(key: string): string {
-    return `${this.#prefix}lease:${key}`;
+    return `${this.#prefix}{${hashTag(key)}}:lease`;
   }
+
+  #legacyKey(key: string): string {
+    return `${this.#prefix}token:${key}`;
+  }
+}
+
+/**
+ * The key as a Redis Cluster hash tag: `%`, `{` and `}` percent-encoded, so the tag is the whole key
+ * (never cut short at a `}` inside it) and never empty.
+ */
+function hashTag(key: string): string {
+  if (key === "") return "%";
+  return key.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }

@@ -5,11 +5,12 @@
  * @module
  */
 
-import { AuthFetchError, OAuthError } from "../errors.ts";
+import { OAuthError } from "../errors.ts";
 import { refreshAt, type Token } from "./token.ts";
 import type { TokenStore } from "./store.ts";
-import { sleep } from "../sleep.ts";
 import { SharedRequest } from "./shared_request.ts";
+import { type LeaseKeeper, LOST } from "./lease_keeper.ts";
+import type { RefreshHost, StoreRefresh } from "./store_refresh.ts";
 
 /**
  * Options of {@linkcode TokenSource.getToken}.
@@ -127,8 +128,16 @@ export interface Grant {
    * with `invalid_grant` then throws instead of silently starting a login.
    */
   readonly interactive?: boolean;
-  /** A store key that names this grant's identity (endpoint, client, scope), used by default. */
+  /**
+   * A store key that names this grant's identity, used by default: a hash of everything that changes
+   * the token (endpoint, client, scope, audience, resource, extra parameters, subject, DPoP key).
+   */
   readonly key?: string;
+  /**
+   * The key an older version of this library derived for the same grant; read when `key` holds
+   * nothing, so an upgrade logs nobody out. Only set where it named this grant alone.
+   */
+  readonly legacyKey?: string;
 }
 
 /**
@@ -154,9 +163,31 @@ export interface TokenSourceOptions {
   onTokenChange?: (token: Token) => void | Promise<void>;
   /** Called when a background (proactive) refresh fails; callers keep the still-valid token. @default undefined */
   onRefreshError?: (error: unknown) => void;
-  /** How long a store lease lasts, ms: a crashed holder blocks others at most this long. @default 15000 */
+  /**
+   * Called with each store error that remained after its retries (a failed write, an unreachable
+   * store). The source goes on without the store: a token it obtained is kept in memory, handed to
+   * callers and written again later; while the store stays down this process works with tokens of its
+   * own (obtained by the initial grant, never by spending a refresh token other processes share).
+   * @default `onRefreshError`
+   */
+  onStoreError?: (error: unknown) => void;
+  /**
+   * A store operation not settled after this long counts as failed (and is retried), ms: a Redis
+   * client queueing commands while it reconnects would otherwise hold callers. @default 5000
+   */
+  storeTimeout?: number;
+  /**
+   * How long a store lease lasts, ms. The holder renews it every third of this while its token
+   * request is in flight (however slow: each attempt may take the grant's `timeout`, 30 s by default,
+   * times its retries), so this bounds only how long a crashed or paused holder blocks the others.
+   * @default 15000
+   */
   leaseTtl?: number;
-  /** How long a caller waits for another process's refresh before giving up, ms. @default 60000 */
+  /**
+   * How long a caller waits for another process's refresh, ms. Past it the caller obtains a token of its
+   * own by the grant's initial flow (an interactive grant throws `lease_timeout` instead); it never
+   * spends the shared refresh token, which the holder may be spending. @default 60000
+   */
   leaseWait?: number;
   /** After a failed background refresh, wait this long before trying again in the background, ms. @default 5000 */
   backgroundRetryDelay?: number;
@@ -229,11 +260,17 @@ class CachingTokenSource implements ManagedTokenSource {
   #inflightStale?: string;
   #backgroundBlockedUntil = 0;
   #generation = 0;
+  #legacyKey?: string;
+  #storeTimeout: number;
+  #onStoreError?: (error: unknown) => void;
+  #storeRefresh?: Promise<StoreRefresh>;
+  #refresh?: StoreRefresh;
 
   constructor(grant: Grant, options: TokenSourceOptions) {
     this.#grant = grant;
     this.#store = options.store;
     this.#key = options.key ?? grant.key ?? "default";
+    if (options.key === undefined) this.#legacyKey = grant.legacyKey;
     this.#refreshBefore = nonNegative("refreshBefore", options.refreshBefore ?? 60_000);
     this.#now = options.now ?? Date.now;
     this.#onTokenChange = options.onTokenChange;
@@ -244,9 +281,12 @@ class CachingTokenSource implements ManagedTokenSource {
       "backgroundRetryDelay",
       options.backgroundRetryDelay ?? 5_000,
     );
+    this.#onStoreError = options.onStoreError ?? options.onRefreshError;
+    this.#storeTimeout = nonNegative("storeTimeout", options.storeTimeout ?? 5_000);
   }
 
   getToken(options: GetTokenOptions = {}): Promise<Token> {
+    if (this.#refresh?.pending) this.#refresh.flushSoon();
     const token = this.#token;
     if (token !== undefined && token.accessToken !== options.rejected) {
       const expiresAt = token.expiresAt;
@@ -268,6 +308,7 @@ class CachingTokenSource implements ManagedTokenSource {
   async clear(): Promise<void> {
     this.#generation++;
     this.#set(undefined);
+    this.#refresh?.dropPending();
     await this.#store?.delete(this.#key);
   }
 
@@ -341,50 +382,37 @@ class CachingTokenSource implements ManagedTokenSource {
   }
 
   async #obtain(stale: string | undefined, signal: AbortSignal): Promise<Token> {
-    const store = this.#store;
-    if (store === undefined) {
-      return await this.#announce(await this.#fromGrant(this.#token, signal));
+    if (this.#store === undefined) {
+      return await this.#announce(await this.#plainGrant(this.#token, signal));
     }
-    const stored = await store.get(this.#key);
-    if (this.#usable(stored, stale)) return stored;
-    if (store.acquire === undefined) {
-      const token = await this.#fromGrant(newest(this.#token, stored), signal);
-      await store.set(this.#key, token);
-      return await this.#announce(token);
-    }
-    const deadline = this.#now() + this.#leaseWait;
-    let pause = 10;
-    for (;;) {
-      const lease = await store.acquire(this.#key, this.#leaseTtl);
-      if (lease !== undefined) {
-        try {
-          // Double-check: the previous holder may have stored a fresh token just now.
-          const latest = await store.get(this.#key);
-          if (this.#usable(latest, stale)) return latest;
-          const token = await this.#fromGrant(newest(this.#token, latest), signal, true);
-          // The write is fenced by the lease: it is refused when this holder outlived its lease and
-          // another process took over or stored a token meanwhile. Prefer that stored token then.
-          if (!(await lease.set(token))) {
-            const winner = await store.get(this.#key);
-            if (this.#usable(winner, stale)) return winner;
-          }
-          return await this.#announce(token);
-        } finally {
-          await lease.release().catch(() => {});
-        }
-      }
-      if (this.#now() >= deadline) {
-        throw new AuthFetchError(
-          "lease_timeout",
-          `Waited ${this.#leaseWait} ms for another process to refresh the token under key "${this.#key}"; ` +
-            "it neither stored a token nor released its lease",
-        );
-      }
-      await sleep(pause, signal);
-      pause = Math.min(pause * 2, this.#pollCap());
-      const latest = await store.get(this.#key);
-      if (this.#usable(latest, stale)) return latest;
-    }
+    // The store half is loaded on first use: sources without a store never carry it.
+    this.#storeRefresh ??= import("./store_refresh.ts").then(({ StoreRefresh }) => {
+      const refresh = new StoreRefresh(this.#host());
+      this.#refresh = refresh;
+      return refresh;
+    });
+    return await (await this.#storeRefresh).obtain(stale, signal);
+  }
+
+  /** What the store half needs from this source. */
+  #host(): RefreshHost {
+    return {
+      grant: this.#grant,
+      store: this.#store!,
+      key: this.#key,
+      legacyKey: this.#legacyKey,
+      leaseTtl: this.#leaseTtl,
+      leaseWait: this.#leaseWait,
+      storeTimeout: this.#storeTimeout,
+      onStoreError: this.#onStoreError,
+      now: () => this.#now(),
+      token: () => this.#token,
+      usable: (token, stale): token is Token => this.#usable(token, stale),
+      fromGrant: (current, keeper, signal) => this.#fromGrant(current, signal, true, false, keeper),
+      plainGrant: (current, signal) => this.#plainGrant(current, signal),
+      announce: (token) => this.#announce(token),
+      pollCap: () => this.#pollCap(),
+    };
   }
 
   /**
@@ -398,6 +426,13 @@ class CachingTokenSource implements ManagedTokenSource {
     return Math.min(250, Math.max(25, (expiresAt - this.#now()) / 4));
   }
 
+  /** {@linkcode CachingTokenSource.#fromGrant} without a lease, which therefore cannot be lost. */
+  async #plainGrant(current: Token | undefined, signal: AbortSignal): Promise<Token> {
+    const token = await this.#fromGrant(current, signal);
+    if (token === LOST) throw new TypeError("a token request without a lease cannot lose it");
+    return token;
+  }
+
   /**
    * A token from the grant: a refresh of `current` when it has a refresh token, else the initial flow.
    *
@@ -406,28 +441,32 @@ class CachingTokenSource implements ManagedTokenSource {
    * @param leased `true` when the caller holds the store's lease and writes through it (the stored
    *   token is then replaced by a fenced write, not deleted: a delete would raise the key's version).
    * @param retried `true` once a rejected refresh was retried with the stored refresh token.
+   * @param keeper The lease being kept, checked right before each request is sent.
+   * @returns The token, or {@linkcode LOST} when the lease was lost before a request was sent.
    */
   async #fromGrant(
     current: Token | undefined,
     signal: AbortSignal,
     leased = false,
     retried = false,
-  ): Promise<Token> {
+    keeper?: LeaseKeeper,
+  ): Promise<Token | typeof LOST> {
     const grant = this.#grant;
     if (current?.refreshToken !== undefined && grant.refresh !== undefined) {
       try {
+        if (keeper !== undefined && !(await keeper.check())) return LOST;
         const token = await grant.refresh(current, { signal });
         if (token.refreshToken === undefined) token.refreshToken = current.refreshToken;
         return token;
       } catch (error) {
         if (!(error instanceof OAuthError) || error.error !== "invalid_grant") throw error;
         // Another process may have rotated the refresh token meanwhile: try once with the stored one.
-        const stored = retried ? undefined : await this.#store?.get(this.#key);
+        const stored = retried ? undefined : await this.#refresh?.stored();
         if (stored?.refreshToken !== undefined && stored.refreshToken !== current.refreshToken) {
-          return await this.#fromGrant(stored, signal, leased, true);
+          return await this.#fromGrant(stored, signal, leased, true, keeper);
         }
         this.#set(undefined);
-        if (!leased || grant.interactive) await this.#store?.delete(this.#key);
+        if (!leased || grant.interactive) await this.#refresh?.remove();
         if (grant.interactive) {
           throw new OAuthError({
             error: error.error,
@@ -441,6 +480,9 @@ class CachingTokenSource implements ManagedTokenSource {
         }
       }
     }
+    // The initial grant (also after a revoked refresh token) runs under the lease too: one re-login
+    // for all processes.
+    if (keeper !== undefined && !(await keeper.check())) return LOST;
     return await grant.token({ signal });
   }
 
@@ -448,12 +490,6 @@ class CachingTokenSource implements ManagedTokenSource {
     await this.#onTokenChange?.(token);
     return token;
   }
-}
-
-function newest(a: Token | undefined, b: Token | undefined): Token | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return (b.issuedAt ?? 0) > (a.issuedAt ?? 0) ? b : a;
 }
 
 function nonNegative(name: string, value: number): number {

@@ -14,6 +14,7 @@ import type { Token } from "./token.ts";
  * import { type Lease, MemoryStore } from "@authfetch/authfetch";
  * const store = new MemoryStore();
  * const lease: Lease | undefined = await store.acquire("api", 15_000);
+ * console.log(await lease?.renew?.(15_000)); // true: still held, now for another 15 s
  * console.log(await lease?.set({ accessToken: "new", tokenType: "Bearer" })); // true
  * await lease?.release();
  * ```
@@ -26,6 +27,14 @@ export interface Lease {
    * holder or a newer token is then in charge of the key.
    */
   set(token: Token): Promise<boolean>;
+  /**
+   * Extends the lease to `ttlMs` from now, fenced like {@linkcode Lease.set}: resolves to `false`, and
+   * extends nothing, when another holder has the lease now or the key was written since the lease was
+   * taken. A lease that expired while nobody else took it or wrote the key is taken again. A token
+   * source renews its lease while its token request is in flight and checks it right before sending,
+   * so a request cannot outlive its lease. Optional for other stores; every store of this library has it.
+   */
+  renew?(ttlMs: number): Promise<boolean>;
   /** Gives the lease up early; a no-op if it already expired or was taken over. */
   release(): Promise<void>;
 }
@@ -158,14 +167,22 @@ export class MemoryStore implements TokenStore {
     const id = {};
     const version = this.#versions.get(key) ?? 0;
     this.#leases.set(key, { id, until: now + ttlMs });
+    // Ours when nobody else holds the lease now and nobody wrote since this lease was taken.
+    const current = () => {
+      const held = this.#leases.get(key);
+      return (held === undefined || held.id === id || held.until <= this.#now()) &&
+        (this.#versions.get(key) ?? 0) === version;
+    };
     return Promise.resolve({
       set: (token: Token) => {
-        // Refused when another holder has the lease now or anyone wrote since this lease was taken.
-        const held = this.#leases.get(key);
-        const current = (held === undefined || held.id === id || held.until <= this.#now()) &&
-          (this.#versions.get(key) ?? 0) === version;
-        if (current) this.set(key, token);
-        return Promise.resolve(current);
+        const ok = current();
+        if (ok) this.set(key, token);
+        return Promise.resolve(ok);
+      },
+      renew: (ms: number) => {
+        const ok = current();
+        if (ok) this.#leases.set(key, { id, until: this.#now() + ms });
+        return Promise.resolve(ok);
       },
       release: () => {
         if (this.#leases.get(key)?.id === id) this.#leases.delete(key);

@@ -49,7 +49,8 @@ Deno.test("jsonLogin() logs in to a SimpleJWT API, reads access/refresh and the 
     assert.equal(decodeJwt(token.refreshToken!).token_type, "refresh");
     assert.equal(token.expiresAt, (decodeJwt(token.accessToken).exp as number) * 1000);
     assert.equal(server.counters.logins, 1);
-    assert.equal(grant.key, `json_login|${server.loginUrl}|alice`);
+    assert.equal(grant.legacyKey, `json_login|${server.loginUrl}|alice`);
+    assert.match(grant.key!, /^json_login:[0-9a-f]{32}$/);
   });
 });
 

@@ -74,7 +74,8 @@ Deno.test("jwtBearer() signs a Google service-account assertion per request that
     assert.equal(claims.kid, "sa-key-1");
     assert.equal(claims.scopeParam, null);
     assert.notEqual(server.seen[0].jti, server.seen[1].jti);
-    assert(grant.key!.includes("user@example.com"));
+    assert(grant.legacyKey!.includes("user@example.com"));
+    assert(!grant.key!.includes("user@example.com"), "the store key is hashed");
   } finally {
     await server.close();
   }

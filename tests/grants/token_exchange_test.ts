@@ -98,8 +98,8 @@ Deno.test("tokenExchange() with an actor token (delegation), a requested type an
     assert.equal(form.get("actor_token_type"), ACCESS);
     assert.equal(form.get("requested_token_type"), JWT_TYPE);
     assert.equal(calls, 1);
-    assert(grant.key!.includes("alice"));
-    assert(!grant.key!.includes("user-token"));
+    assert(grant.legacyKey!.includes("alice"));
+    assert(!grant.key!.includes("user-token") && !grant.legacyKey!.includes("user-token"));
     // Renewal uses the refresh token.
     const renewed = await grant.refresh!(token);
     assert.equal(renewed.accessToken, "refreshed");

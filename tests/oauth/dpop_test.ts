@@ -149,7 +149,7 @@ Deno.test("clientCredentials({ dpop }) gets a DPoP-bound token from oidc-provide
     assert.equal(claims.htu, tokenUrl(peer));
     assert.equal(claims.ath, undefined);
     // The store key names the key, so a token is never reused with another key.
-    assert(grant.key!.endsWith(`dpop:${dpop.thumbprint}`));
+    assert(grant.legacyKey!.endsWith(`dpop:${dpop.thumbprint}`));
     const otherKey = await dpopKey();
     assert.notEqual(
       clientCredentials({ tokenUrl: tokenUrl(peer), clientId: CC_CLIENT_ID, dpop: otherKey }).key,

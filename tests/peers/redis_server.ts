@@ -13,6 +13,8 @@ export interface RedisServer {
   port: number;
   /** Stops the server (SIGTERM, then waits for it to exit). */
   close(): Promise<void>;
+  /** Kills the server at once (SIGKILL), losing everything it held. */
+  kill(): Promise<void>;
 }
 
 /** The redis-server binary: `$REDIS_SERVER`, else the first on PATH or in /usr/bin, /usr/local/bin. */
@@ -45,14 +47,18 @@ export function freePort(): number {
 /**
  * Starts `redis-server` on 127.0.0.1 and a free port, waits until it answers PING.
  *
+ * @param options A fixed port (to restart a server where clients expect it), extra arguments and
+ *   the working directory (cluster nodes keep their `nodes.conf` there).
  * @returns The server, or `undefined` when redis-server is not installed.
  * @throws {Error} When it does not start within 5 s.
  */
-export async function startRedisServer(): Promise<RedisServer | undefined> {
+export async function startRedisServer(
+  options: { port?: number; args?: string[]; dir?: string } = {},
+): Promise<RedisServer | undefined> {
   const binary = redisServerPath();
   if (binary === undefined) return undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = freePort();
+    const port = options.port ?? freePort();
     const child = new Deno.Command(binary, {
       args: [
         "--port",
@@ -65,7 +71,9 @@ export async function startRedisServer(): Promise<RedisServer | undefined> {
         "no",
         "--protected-mode",
         "yes",
+        ...(options.args ?? []),
       ],
+      cwd: options.dir,
       stdin: "null",
       stdout: "null",
       stderr: "null",
@@ -79,6 +87,14 @@ export async function startRedisServer(): Promise<RedisServer | undefined> {
           close: async () => {
             try {
               child.kill("SIGTERM");
+            } catch {
+              // already gone
+            }
+            await child.status;
+          },
+          kill: async () => {
+            try {
+              child.kill("SIGKILL");
             } catch {
               // already gone
             }

@@ -90,4 +90,28 @@ export function storeContract(
     assert.equal((await store.get("k"))?.accessToken, "d");
     await next!.release();
   });
+
+  test("renew() keeps a lease past its TTL and is refused once another holder or writer acted", async (store) => {
+    const lease = await store.acquire!("k", 60);
+    assert.ok(lease?.renew);
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 30));
+      assert.equal(await lease.renew(60), true);
+    }
+    assert.equal(await store.acquire!("k", 10_000), undefined, "renewed: still held");
+    // Expired, and nobody else acted: renewing takes it again.
+    await new Promise((r) => setTimeout(r, 90));
+    assert.equal(await lease.renew(60), true);
+    await new Promise((r) => setTimeout(r, 90));
+    const other = await store.acquire!("k", 10_000);
+    assert.ok(other, "expired: taken over");
+    assert.equal(await lease.renew(10_000), false, "taken over: renewal refused");
+    assert.equal(await lease.set(token("late")), false);
+    await other.release();
+    const third = await store.acquire!("k", 10_000);
+    assert.ok(third?.renew);
+    await store.set("k", token("written"));
+    assert.equal(await third.renew(10_000), false, "the key was written: renewal refused");
+    await third.release();
+  });
 }

@@ -83,33 +83,90 @@ Deno.test("FileStore concurrent writers never leave a torn file", async () => {
   }
 });
 
-Deno.test("FileStore reports a corrupt file clearly and keeps a copy before replacing it", async () => {
+Deno.test("FileStore moves a corrupt or foreign file aside as <name>.corrupt-<timestamp> and reads it as missing", async () => {
   const { store, close } = await tempStore();
   try {
     await store.set("k", { accessToken: "a", tokenType: "Bearer" });
     const path = await store.path("k");
     await Deno.writeTextFile(path, '{"authfetch": 1, "version": 3, "tok');
-    await assert.rejects(() => store.get("k"), (error: unknown) => {
-      assert.ok(error instanceof AuthFetchError);
-      assert.equal(error.code, "store_error");
-      assert.ok(error.message.includes(path), error.message);
-      return true;
-    });
+    assert.equal(await store.get("k"), undefined);
     await Deno.writeTextFile(path, JSON.stringify({ other: "tool" }));
-    await assert.rejects(() => store.get("k"), /is not an authfetch token record/);
-    await store.set("k", { accessToken: "b", tokenType: "Bearer" });
+    assert.equal(await store.get("k"), undefined);
+    // A lease on a corrupt file works too, and its write starts afresh.
+    await Deno.writeTextFile(path, "not json");
+    const lease = await store.acquire("k", 10_000);
+    assert.equal(await lease!.set({ accessToken: "b", tokenType: "Bearer" }), true);
+    await lease!.release();
     assert.equal((await store.get("k"))?.accessToken, "b");
     const copies = [...Deno.readDirSync(store.directory)].filter((e) =>
       e.name.includes(".corrupt-")
+    ).map((e) => Deno.readTextFileSync(`${store.directory}/${e.name}`)).sort();
+    assert.deepEqual(
+      copies,
+      [
+        '{"authfetch": 1, "version": 3, "tok',
+        JSON.stringify({ other: "tool" }),
+        "not json",
+      ].sort(),
     );
-    assert.equal(copies.length, 1);
-    assert.equal(
-      await Deno.readTextFile(`${store.directory}/${copies[0].name}`),
-      JSON.stringify({ other: "tool" }),
-    );
+    const name = path.split("/").pop()!;
+    for (const entry of Deno.readDirSync(store.directory)) {
+      if (entry.name.includes(".corrupt-")) {
+        assert.match(
+          entry.name,
+          new RegExp(`^${name.replace(".", "\\.")}\\.corrupt-\\d+-[0-9a-f]{8}$`),
+        );
+      }
+    }
   } finally {
     await close();
   }
+});
+
+Deno.test("FileStore creates its directory again when it is removed while in use", async () => {
+  const { store, close } = await tempStore();
+  try {
+    await store.set("k", { accessToken: "a", tokenType: "Bearer" });
+    await Deno.remove(store.directory, { recursive: true });
+    assert.equal(await store.get("k"), undefined);
+    const lease = await store.acquire("k", 10_000);
+    assert.ok(lease);
+    await Deno.remove(store.directory, { recursive: true });
+    assert.equal(await lease.renew!(10_000), true, "the lock is taken again");
+    assert.equal(await lease.set({ accessToken: "b", tokenType: "Bearer" }), true);
+    await lease.release();
+    assert.equal((await store.get("k"))?.accessToken, "b");
+    await Deno.remove(store.directory, { recursive: true });
+    await store.set("k", { accessToken: "c", tokenType: "Bearer" });
+    assert.equal((await store.get("k"))?.accessToken, "c");
+  } finally {
+    await close();
+  }
+});
+
+Deno.test({
+  name: "FileStore write errors are store_errors naming the path",
+  ignore: !posix,
+  async fn() {
+    const { store, close } = await tempStore();
+    try {
+      await store.set("k", { accessToken: "a", tokenType: "Bearer" });
+      const path = await store.path("k");
+      // A regular file where the directory should be: every write fails the same clear way.
+      const blocked = new FileStore({ directory: `${path}/sub` });
+      await assert.rejects(
+        () => blocked.set("k", { accessToken: "b", tokenType: "Bearer" }),
+        (e) => {
+          assert.ok(e instanceof AuthFetchError);
+          assert.equal(e.code, "store_error");
+          assert.ok(e.message.includes(`${path}/sub`), e.message);
+          return true;
+        },
+      );
+    } finally {
+      await close();
+    }
+  },
 });
 
 Deno.test({
