@@ -42,6 +42,8 @@ export const REDACTED = "<redacted>";
  */
 export function isSecretKey(key: string): boolean {
   if (key.length > 128) return true;
+  // client_assertion_type, subject_token_type, token_type_hint: names of kinds, not secrets.
+  if (/[_-](type|hint)$/i.test(key)) return false;
   // camelCase to snake_case: accessToken → access_token, clientSecret → client_secret.
   return SECRET_KEY.test(key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase());
 }
@@ -176,13 +178,27 @@ export function excerpt(body: string, max = 120, secrets?: Secrets): string {
     }
   }
   if (parsed !== undefined && parsed !== null && typeof parsed === "object") {
-    text = JSON.stringify(redactObject(parsed));
+    // Strings inside the JSON are scrubbed once unescaped: JSON quoted in a JSON string is escaped twice.
+    const scrubbed = secrets === undefined ? parsed : scrubStrings(parsed, secrets);
+    text = JSON.stringify(redactObject(scrubbed));
   } else {
     text = stripTags(text).replace(/\s+/g, " ").trim();
   }
   if (secrets !== undefined) text = secrets.scrub(text, truncated);
   text = redactText(text);
   return text.length > max || truncated ? `${text.slice(0, max)}…` : text;
+}
+
+/** A copy of parsed JSON with every string (keys too) scrubbed by value. */
+function scrubStrings(value: unknown, secrets: Secrets, depth = 0): unknown {
+  if (typeof value === "string") return secrets.scrub(value);
+  if (value === null || typeof value !== "object" || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubStrings(v, secrets, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[secrets.scrub(k)] = scrubStrings(v, secrets, depth + 1);
+  }
+  return out;
 }
 
 /** HTML tags (and the content of `script` and `style`) replaced by spaces, in one pass. */
@@ -195,6 +211,12 @@ function stripTags(html: string): string {
     const close = html.indexOf(">", open + 1);
     // No ">" after this "<": no tag can follow, the rest is text.
     if (close === -1) break;
+    if (html.startsWith(REDACTED, open)) {
+      // A secret scrubbed already: keep the placeholder.
+      parts.push(html.slice(i, open), REDACTED);
+      i = open + REDACTED.length;
+      continue;
+    }
     parts.push(html.slice(i, open), " ");
     i = close + 1;
     const name = /^<\s*(script|style)\b/i.exec(html.slice(open, Math.min(close, open + 16)));

@@ -160,8 +160,9 @@ export class Secrets {
 
   /**
    * Replaces every occurrence of every held form with `<redacted>`. Runs in time linear in `text` (one
-   * Knuth–Morris–Pratt pass per form). With `truncated`, a tail of `text` that is the start of a secret
-   * is redacted too, so cutting a text never leaves half a secret at its end.
+   * Knuth–Morris–Pratt pass per form). A tail of `text` that is the start of a secret (6 characters or
+   * more, or 3 with `truncated`) is redacted too, so a text cut short, by the library or by the server,
+   * never ends in half a secret.
    *
    * @param text Text from a server or the platform. Cut it to a few KiB first.
    * @param truncated The text was cut from a longer one.
@@ -194,8 +195,8 @@ export class Secrets {
           j = fail[j - 1];
         }
       }
-      // A cut-off start of a secret (three characters or more) goes too.
-      if (truncated && j >= Math.min(3, m)) mark(n - j, n);
+      // A cut-off start of a secret goes too.
+      if (j >= Math.min(truncated ? 3 : 6, m)) mark(n - j, n);
     }
     if (marks === undefined) return text;
     const parts: string[] = [];
@@ -239,25 +240,29 @@ export class Secrets {
   }
 }
 
-/** The forms in which a server may echo `value`. */
+/**
+ * The forms in which a server may echo `value`: as sent, URL- and form-encoded (also twice, as when a
+ * server puts the request it got into a URL, and with lower-case hex), JSON-escaped (also twice, and
+ * with `\/`), and HTML-escaped (also its JSON-escaped form).
+ */
 function variantsOf(value: string): Set<string> {
-  const variants = new Set([value]);
   const url = encodeURIComponent(value);
   const form = formEncode(value);
-  const json = JSON.stringify(value).slice(1, -1);
-  for (
-    const v of [
-      url,
-      form,
-      lowerHex(url),
-      lowerHex(form),
-      json,
-      json.replaceAll("/", "\\/"),
-      escapeHtml(value, "&#39;"),
-      escapeHtml(value, "&#x27;"),
-    ]
-  ) variants.add(v);
+  const json = jsonEscape(value);
+  const variants = new Set([value, url, form, json]);
+  for (const v of [encodeURIComponent(url), encodeURIComponent(form)]) variants.add(v);
+  for (const v of [...variants]) variants.add(lowerHex(v));
+  variants.add(jsonEscape(json));
+  variants.add(json.replaceAll("/", "\\/"));
+  for (const v of [value, json]) {
+    variants.add(escapeHtml(v, "&#39;"));
+    variants.add(escapeHtml(v, "&#x27;"));
+  }
   return variants;
+}
+
+function jsonEscape(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
 }
 
 /** RFC 6749 §2.3.1 / WHATWG form encoding (spaces as `+`). */
