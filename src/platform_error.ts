@@ -33,9 +33,9 @@ const CAP = 8192;
  */
 export function cleanPlatformText(text: string, secrets?: Secrets): string {
   const truncated = text.length > CAP;
-  let out = truncated ? text.slice(0, CAP) : text;
+  let out = stripUrls(truncated ? text.slice(0, CAP) : text);
   if (secrets !== undefined) out = secrets.scrub(out, truncated);
-  return redactText(stripUrls(out)) + (truncated ? "…" : "");
+  return redactText(out) + (truncated ? "…" : "");
 }
 
 /**
