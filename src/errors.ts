@@ -154,7 +154,7 @@ const FIELD_MAX = 512;
 /** The server's error code, or `undefined` when it must be withheld. */
 function safeCode(error: string, secrets: Secrets | undefined): string | undefined {
   if (!ERROR_CODE.test(error)) return undefined;
-  if (secrets !== undefined && secrets.scrub(error) !== error) return undefined;
+  if (secrets !== undefined && secrets.occursIn(error)) return undefined;
   return redactText(error) === error ? error : undefined;
 }
 

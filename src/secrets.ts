@@ -16,6 +16,8 @@ const MIN_LENGTH = 4;
 interface Needle {
   text: string;
   fail: Int32Array;
+  /** How many leading characters are not secret (the client id of `id:secret`). */
+  from: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export class Secrets {
   add(...values: (string | undefined | null)[]): this {
     for (const value of values) {
       if (typeof value !== "string" || value.length < MIN_LENGTH) continue;
-      for (const variant of variantsOf(value)) this.#addNeedle(variant);
+      for (const variant of variantsOf(value)) this.#addNeedle(variant, 0);
     }
     return this;
   }
@@ -90,10 +92,15 @@ export class Secrets {
     this.add(secret);
     const plain = `${id ?? ""}:${secret}`;
     const encoded = `${formEncode(id ?? "")}:${formEncode(secret)}`;
-    for (const pair of new Set([plain, encoded])) {
-      this.add(pair);
+    const pairs: [string, number][] = [
+      [plain, (id ?? "").length + 1],
+      [encoded, formEncode(id ?? "").length + 1],
+    ];
+    for (const [pair, idLength] of pairs) {
+      // The id alone is no secret: a text may end in it without being cut from a secret.
+      for (const t of TRANSFORMS) this.#addNeedle(t(pair), t(pair.slice(0, idLength)).length);
       const base64 = toBase64(pair);
-      if (base64 !== undefined) this.#addNeedle(base64);
+      if (base64 !== undefined) this.#addNeedle(base64, 0);
     }
     return this;
   }
@@ -154,7 +161,9 @@ export class Secrets {
    * ```
    */
   merge(other: Secrets | undefined): this {
-    if (other !== undefined) { for (const needle of other.#needles) this.#addNeedle(needle.text); }
+    if (other !== undefined) {
+      for (const needle of other.#needles) this.#addNeedle(needle.text, needle.from);
+    }
     return this;
   }
 
@@ -183,7 +192,7 @@ export class Secrets {
       marks[from]++;
       marks[to]--;
     };
-    for (const { text: p, fail } of this.#needles) {
+    for (const { text: p, fail, from } of this.#needles) {
       const m = p.length;
       let j = 0;
       for (let i = 0; i < n; i++) {
@@ -195,8 +204,8 @@ export class Secrets {
           j = fail[j - 1];
         }
       }
-      // A cut-off start of a secret goes too.
-      if (j >= Math.min(truncated ? 3 : 6, m)) mark(n - j, n);
+      // A cut-off start of a secret goes too (its non-secret prefix stays).
+      if (j - from >= Math.min(truncated ? 3 : 6, m - from)) mark(n - j + from, n);
     }
     if (marks === undefined) return text;
     const parts: string[] = [];
@@ -229,36 +238,62 @@ export class Secrets {
     const colon = decoded.indexOf(":");
     const id = colon === -1 ? "" : decoded.slice(0, colon);
     const secret = decoded.slice(colon + 1);
-    this.add(decoded, secret, formDecode(secret));
+    this.add(secret, formDecode(secret));
     this.addBasic(formDecode(id), formDecode(secret));
   }
 
-  #addNeedle(text: string): void {
-    if (text.length < MIN_LENGTH || this.#seen.has(text)) return;
+  /**
+   * Tells whether a whole secret, in any held form, occurs in `text` (a cut-off start at its end does
+   * not count).
+   *
+   * @param text The text.
+   * @returns `true` when {@linkcode Secrets.scrub} would redact a whole secret in it.
+   * @example
+   * ```ts
+   * import { Secrets } from "@authfetch/authfetch";
+   * const secrets = new Secrets(["as-CANARY-5d8a"]);
+   * console.log(secrets.occursIn("as-CANARY-5d8a"), secrets.occursIn("invalid_grant")); // true false
+   * ```
+   */
+  occursIn(text: string): boolean {
+    // A character no secret holds ends the text, so only whole occurrences are found.
+    return this.scrub(`${text}\u0000`) !== `${text}\u0000`;
+  }
+
+  #addNeedle(text: string, from: number): void {
+    if (text.length - from < MIN_LENGTH || this.#seen.has(text)) return;
     this.#seen.add(text);
-    this.#needles.push({ text, fail: failureTable(text) });
+    this.#needles.push({ text, fail: failureTable(text), from });
   }
 }
 
 /**
- * The forms in which a server may echo `value`: as sent, URL- and form-encoded (also twice, as when a
+ * The forms in which a server may echo a value: as sent, URL- and form-encoded (also twice, as when a
  * server puts the request it got into a URL, and with lower-case hex), JSON-escaped (also twice, and
- * with `\/`), and HTML-escaped (also its JSON-escaped form).
+ * with `\/`), and HTML-escaped (also its JSON-escaped form). Each works character by character, so
+ * the form of a prefix is the prefix of the form.
  */
+const TRANSFORMS: ReadonlyArray<(value: string) => string> = [
+  (v) => v,
+  encodeURIComponent,
+  formEncode,
+  (v) => encodeURIComponent(encodeURIComponent(v)),
+  (v) => encodeURIComponent(formEncode(v)),
+  (v) => lowerHex(encodeURIComponent(v)),
+  (v) => lowerHex(formEncode(v)),
+  (v) => lowerHex(encodeURIComponent(encodeURIComponent(v))),
+  (v) => lowerHex(encodeURIComponent(formEncode(v))),
+  jsonEscape,
+  (v) => jsonEscape(jsonEscape(v)),
+  (v) => jsonEscape(v).replaceAll("/", "\\/"),
+  (v) => escapeHtml(v, "&#39;"),
+  (v) => escapeHtml(v, "&#x27;"),
+  (v) => escapeHtml(jsonEscape(v), "&#39;"),
+  (v) => escapeHtml(jsonEscape(v), "&#x27;"),
+];
+
 function variantsOf(value: string): Set<string> {
-  const url = encodeURIComponent(value);
-  const form = formEncode(value);
-  const json = jsonEscape(value);
-  const variants = new Set([value, url, form, json]);
-  for (const v of [encodeURIComponent(url), encodeURIComponent(form)]) variants.add(v);
-  for (const v of [...variants]) variants.add(lowerHex(v));
-  variants.add(jsonEscape(json));
-  variants.add(json.replaceAll("/", "\\/"));
-  for (const v of [value, json]) {
-    variants.add(escapeHtml(v, "&#39;"));
-    variants.add(escapeHtml(v, "&#x27;"));
-  }
-  return variants;
+  return new Set(TRANSFORMS.map((t) => t(value)));
 }
 
 function jsonEscape(value: string): string {

@@ -110,3 +110,13 @@ Deno.test("excerpt() and redactText() scrub by value before the key patterns run
     "pw <redacted>, accessToken=<redacted>",
   );
 });
+
+Deno.test("Secrets from a Basic credential leave a text that ends in the client id alone", () => {
+  const secrets = new Secrets().addHeaders(
+    new Headers({ authorization: `Basic ${btoa("client:s3cret-value")}` }),
+  );
+  assert.equal(secrets.scrub("invalid_client"), "invalid_client");
+  assert.equal(secrets.scrub("echo client:s3cret-"), "echo client:<redacted>");
+  assert.equal(secrets.occursIn("client:s3cret-value"), true);
+  assert.equal(secrets.occursIn("client"), false);
+});
