@@ -167,6 +167,9 @@ function parseExpiresIn(value: unknown, context: string): number | undefined {
   return n;
 }
 
+/** Tokens already found fit for a header (a cached token is checked once, not on every request). */
+const CHECKED = new WeakSet<object>();
+
 const SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
 /** RFC 6750 §2.1 `b64token` (also DPoP's, RFC 9449 §7.1). */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -332,6 +335,8 @@ export function refreshAt(token: Token, refreshBefore: number): number | undefin
  *
  * @param token The token.
  * @returns The header value.
+ * @throws {TokenResponseError} When the token cannot be sent in a header (a line break, a space in a
+ * Bearer token…); the error does not quote it.
  * @example
  * ```ts
  * import { authorizationHeader } from "@authfetch/authfetch";
@@ -339,6 +344,12 @@ export function refreshAt(token: Token, refreshBefore: number): number | undefin
  * ```
  */
 export function authorizationHeader(token: Pick<Token, "accessToken" | "tokenType">): string {
+  if (!CHECKED.has(token)) {
+    // A token from a store, existingToken() or a custom grant: the platform would otherwise throw a
+    // TypeError that quotes the whole header, token included.
+    checkHeaderToken(token.accessToken, token.tokenType, "the token");
+    CHECKED.add(token);
+  }
   const type = token.tokenType.toLowerCase();
   const scheme = type === "bearer" ? "Bearer" : type === "dpop" ? "DPoP" : token.tokenType;
   return `${scheme} ${token.accessToken}`;

@@ -117,3 +117,13 @@ Deno.test("tokenFromResponse() refuses an access_token or token_type that cannot
     "mac:a,b",
   );
 });
+
+Deno.test("authorizationHeader() refuses a token that cannot be a header value, without quoting it", () => {
+  assert.throws(
+    () => authorizationHeader({ accessToken: "at-CANARY\nx", tokenType: "Bearer" }),
+    (e: Error) => e instanceof TokenResponseError && !e.message.includes("CANARY"),
+  );
+  const token = { accessToken: "abc", tokenType: "bearer" };
+  assert.equal(authorizationHeader(token), "Bearer abc");
+  assert.equal(authorizationHeader(token), "Bearer abc");
+});
