@@ -6,7 +6,7 @@
  * @module
  */
 
-import { AuthFetchError } from "./errors.ts";
+import { AuthFetchError, TokenResponseError } from "./errors.ts";
 import type { Fetch, Next } from "./pipeline.ts";
 import { redactText, stripUrls } from "./redact.ts";
 import { Secrets } from "./secrets.ts";
@@ -137,4 +137,28 @@ export function platformNext(platform: Fetch): Next {
       return clean(error);
     }
   };
+}
+
+/**
+ * Reads a body with `read` (such as `readCapped`), and when the connection fails mid-body rethrows
+ * the error with the platform's message and cause scrubbed of the exchange's secrets.
+ *
+ * @param read Reads the body.
+ * @param secrets The exchange's secrets.
+ * @returns The body text.
+ * @throws {TokenResponseError} When the body cannot be read.
+ */
+export async function readClean(read: () => Promise<string>, secrets: Secrets): Promise<string> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof TokenResponseError) || error.cause === undefined) throw error;
+    const cause = cleanError(error.cause, secrets);
+    throw new TokenResponseError(
+      `reading the response body failed (HTTP ${error.status}): ${
+        cause instanceof Error ? cause.message : "the connection failed"
+      }`,
+      { status: error.status, cause },
+    );
+  }
 }

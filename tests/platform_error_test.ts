@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createFetch, Secrets } from "../mod.ts";
+import { createFetch, requestToken, Secrets, TokenResponseError } from "../mod.ts";
 import { cleanError } from "../src/platform_error.ts";
 
 Deno.test("cleanError() keeps the class and strips URL queries and user info at every level of the cause chain", () => {
@@ -68,4 +68,32 @@ Deno.test("createFetch() passes the caller's abort reason on as it is", async ()
     (e) => e,
   );
   assert.equal(error, reason);
+});
+
+Deno.test("a body that fails mid-read becomes a TokenResponseError whose message and cause carry no secret", async () => {
+  const secret = "cs-CANARY-7b2e9d";
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode("partial"));
+      controller.error(
+        new TypeError(`connection reset after client_secret=${secret} at https://h/?x=${secret}`),
+      );
+    },
+  });
+  const error = await requestToken({
+    tokenUrl: "https://as.example/token",
+    clientId: "svc",
+    clientSecret: secret,
+    fetch: () => Promise.resolve(new Response(body, { status: 500 })),
+  }, { grant_type: "client_credentials" }).then(() => undefined, (e) => e);
+  assert.ok(error instanceof TokenResponseError, String(error));
+  assert.ok(error.cause instanceof TypeError);
+  const texts = [
+    error.message,
+    error.stack,
+    (error.cause as Error).message,
+    (error.cause as Error).stack,
+    Deno.inspect(error),
+  ];
+  assert.ok(!texts.join("\n").includes("CANARY"), texts.join("\n"));
 });

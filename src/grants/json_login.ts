@@ -10,7 +10,7 @@ import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { type Fetch, safeUrl } from "../pipeline.ts";
 import { excerpt } from "../redact.ts";
 import { Secrets } from "../secrets.ts";
-import { cleanError } from "../platform_error.ts";
+import { cleanError, readClean } from "../platform_error.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import { checkHeaderToken, setExpiry, type Token } from "../tokens/token.ts";
 
@@ -268,7 +268,7 @@ async function readJson(
       { status },
     );
   }
-  const text = await readCapped(response);
+  const text = await readClean(() => readCapped(response), secrets);
   let body: unknown;
   try {
     body = JSON.parse(text);

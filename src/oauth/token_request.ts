@@ -11,7 +11,7 @@ import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { type AuthorizationServerMetadata, discover } from "./discovery.ts";
 import { excerpt } from "../redact.ts";
 import { Secrets } from "../secrets.ts";
-import { cleanError } from "../platform_error.ts";
+import { cleanError, readClean } from "../platform_error.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
 import { timeout } from "../handlers/timeout.ts";
 import { throwIfOAuthError, type Token, tokenFromResponse } from "../tokens/token.ts";
@@ -337,7 +337,9 @@ export async function parseFormResponse(
       { status },
     );
   }
-  const text = await readCapped(response);
+  const text = secrets === undefined
+    ? await readCapped(response)
+    : await readClean(() => readCapped(response), secrets);
   const type = response.headers.get("content-type") ?? "";
   let parsed: unknown;
   if (text.trim() === "") {
