@@ -223,9 +223,15 @@ export class Secrets {
   }
 
   #addCredential(value: string): void {
-    this.add(value);
     const space = value.indexOf(" ");
-    if (space === -1) return;
+    if (space === -1) {
+      this.add(value);
+      return;
+    }
+    // The whole header value; its scheme ("Bearer ") is no secret at a text's end.
+    if (value.length - space - 1 >= MIN_LENGTH) {
+      for (const t of TRANSFORMS) this.#addNeedle(t(value), t(value.slice(0, space + 1)).length);
+    }
     const credential = value.slice(space + 1).trim();
     this.add(credential);
     if (value.slice(0, space).toLowerCase() !== "basic") return;

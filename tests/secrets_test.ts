@@ -120,3 +120,9 @@ Deno.test("Secrets from a Basic credential leave a text that ends in the client 
   assert.equal(secrets.occursIn("client:s3cret-value"), true);
   assert.equal(secrets.occursIn("client"), false);
 });
+
+Deno.test("Secrets from an Authorization header leave a text that ends in the scheme alone", () => {
+  const secrets = new Secrets().addHeaders(new Headers({ authorization: "Bearer at-55443322" }));
+  assert.equal(secrets.scrub("expected scheme Bearer"), "expected scheme Bearer");
+  assert.equal(secrets.scrub("got Bearer at-55443322"), "got <redacted>");
+});
