@@ -256,7 +256,7 @@ export class OAuthError extends AuthFetchError {
     ];
     if (description) parts.push(`(${description})`);
     if (init.status !== undefined) parts.push(`[HTTP ${init.status}]`);
-    const hint = code === undefined ? undefined : HINTS[code];
+    const hint = code !== undefined && Object.hasOwn(HINTS, code) ? HINTS[code] : undefined;
     super("oauth_error", hint ? `${parts.join(" ")}; ${hint}` : parts.join(" "), {
       status: init.status,
       cause: init.cause,

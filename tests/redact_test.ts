@@ -125,3 +125,9 @@ Deno.test("OAuthError scrubs description, error_uri and body by value and puts t
   assert.equal(e.errorDescription, "rejected <redacted> forged: log line");
   assert.equal(e.body?.interval, 5);
 });
+
+Deno.test("OAuthError gives hints only for the codes it knows, not for Object.prototype names", () => {
+  const e = new OAuthError({ error: "constructor", status: 400 });
+  assert.equal(e.error, "constructor");
+  assert.ok(!e.message.includes("function"), e.message);
+});
