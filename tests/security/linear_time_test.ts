@@ -46,7 +46,7 @@ const OPERATIONS: Record<string, (text: string) => unknown | Promise<unknown>> =
   "redactText()": (text) => redactText(text, SECRETS),
   "redactObject()": (text) => redactObject({ body: text, list: text.split(" ", 2000) }),
   "Secrets.scrub()": (text) => SECRETS.scrub(text),
-  "parseWwwAuthenticate()": (text) => parseWwwAuthenticate(`Bearer ${text}`),
+  "parseWwwAuthenticate()": (text) => parseWwwAuthenticate(text),
   "parseRetryAfter()": (text) => parseRetryAfter(text, 0),
   "a 500 token response": (text) =>
     requestToken({
