@@ -183,5 +183,7 @@ export {
   StateError,
   TimeoutError,
   TokenResponseError,
+  WITHHELD_ERROR,
 } from "./src/errors.ts";
 export { excerpt, isSecretKey, REDACTED, redactObject, redactText } from "./src/redact.ts";
+export { Secrets } from "./src/secrets.ts";

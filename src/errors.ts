@@ -5,7 +5,9 @@
  * @module
  */
 
-import { redactObject, redactText } from "./redact.ts";
+import { isSecretKey, REDACTED, redactText } from "./redact.ts";
+import { cleanError } from "./platform_error.ts";
+import type { Secrets } from "./secrets.ts";
 
 /**
  * Stable codes carried by {@linkcode AuthFetchError.code}.
@@ -47,6 +49,12 @@ export interface AuthFetchErrorOptions {
   cause?: unknown;
   /** HTTP status of the response that caused the error, if any. @default undefined */
   status?: number;
+  /**
+   * The secret values of the exchange: the cause (and its causes) is scrubbed of them, and of URL
+   * queries and user info. The message must already be clean (pass server text through `excerpt()`
+   * or `redactText()` with the same secrets). @default undefined
+   */
+  secrets?: Secrets;
 }
 
 /**
@@ -76,7 +84,12 @@ export class AuthFetchError extends Error {
    * @param options The cause and HTTP status.
    */
   constructor(code: AuthFetchErrorCode, message: string, options: AuthFetchErrorOptions = {}) {
-    super(redactText(message), options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      redactText(message),
+      options.cause === undefined
+        ? undefined
+        : { cause: options.secrets ? cleanError(options.cause, options.secrets) : options.cause },
+    );
     this.name = "AuthFetchError";
     this.code = code;
     if (options.status !== undefined) this.status = options.status;
@@ -118,6 +131,72 @@ export interface OAuthErrorInit {
   cause?: unknown;
   /** The other members of the error response, such as `interval` with `slow_down`. */
   body?: Record<string, unknown>;
+  /** The secret values of the exchange, scrubbed from every field, the body and the cause. */
+  secrets?: Secrets;
+}
+
+/**
+ * What {@linkcode OAuthError.error} holds when the server's `error` was withheld: it was not an
+ * RFC 6749 error code (`%x20-21 / %x23-5B / %x5D-7E`, at most 128 characters) or it quoted a secret.
+ *
+ * @example
+ * ```ts
+ * import { OAuthError, WITHHELD_ERROR } from "@authfetch/authfetch";
+ * const e = new OAuthError({ error: "line\nbreak", status: 400 });
+ * console.log(e.error === WITHHELD_ERROR); // true
+ * ```
+ */
+export const WITHHELD_ERROR = "invalid_response";
+
+const ERROR_CODE = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
+/** The longest `error_description` and `error_uri` kept, in characters. */
+const FIELD_MAX = 512;
+
+/** The server's error code, or `undefined` when it must be withheld. */
+function safeCode(error: string, secrets: Secrets | undefined): string | undefined {
+  if (!ERROR_CODE.test(error)) return undefined;
+  if (secrets !== undefined && secrets.occursIn(error)) return undefined;
+  return redactText(error) === error ? error : undefined;
+}
+
+/** A server's text field, scrubbed, cut, and on one line. */
+function cleanField(text: string, secrets: Secrets | undefined): string {
+  const truncated = text.length > FIELD_MAX;
+  let out = truncated ? text.slice(0, FIELD_MAX) : text;
+  if (secrets !== undefined) out = secrets.scrub(out, truncated);
+  // Control characters (line breaks) would let a server forge log lines.
+  // deno-lint-ignore no-control-regex
+  out = redactText(out.replace(/[\x00-\x1f\x7f]+/g, " "));
+  return truncated ? `${out}…` : out;
+}
+
+/** A copy of a server's JSON with secrets redacted by key and value, at most 256 members. */
+function cleanBody(
+  value: unknown,
+  secrets: Secrets | undefined,
+  budget: { left: number },
+  depth = 0,
+): unknown {
+  if (typeof value === "string") return cleanField(value, secrets);
+  if (value === null || typeof value !== "object") return value;
+  if (depth > 8) return REDACTED;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) {
+      if (--budget.left < 0) break;
+      out.push(cleanBody(item, secrets, budget, depth + 1));
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (--budget.left < 0) break;
+    const name = cleanField(key, secrets);
+    out[name] = isSecretKey(key) && item !== null && item !== undefined && item !== ""
+      ? REDACTED
+      : cleanBody(item, secrets, budget, depth + 1);
+  }
+  return out;
 }
 
 const HINTS: Record<string, string> = {
@@ -146,11 +225,14 @@ const HINTS: Record<string, string> = {
  * ```
  */
 export class OAuthError extends AuthFetchError {
-  /** The OAuth `error` code. */
+  /**
+   * The OAuth `error` code; {@linkcode WITHHELD_ERROR} (`"invalid_response"`) when the server's was not
+   * an RFC 6749 error code or quoted a secret.
+   */
   readonly error: string;
   /** The server's `error_description`, with secrets redacted. */
   readonly errorDescription?: string;
-  /** The server's `error_uri`. */
+  /** The server's `error_uri`, with secrets redacted. */
   readonly errorUri?: string;
   /** The whole error response body, when there was one, secrets redacted (never part of the message or `toJSON`). */
   readonly body?: Record<string, unknown>;
@@ -161,26 +243,36 @@ export class OAuthError extends AuthFetchError {
    * @param init The error fields.
    */
   constructor(init: OAuthErrorInit) {
-    const parts = [`${init.context ?? "OAuth request"} failed: ${init.error}`];
-    if (init.errorDescription) parts.push(`(${init.errorDescription})`);
+    const secrets = init.secrets;
+    const code = safeCode(init.error, secrets);
+    const description = init.errorDescription === undefined
+      ? undefined
+      : cleanField(init.errorDescription, secrets);
+    const uri = init.errorUri === undefined ? undefined : cleanField(init.errorUri, secrets);
+    const parts = [
+      `${init.context ?? "OAuth request"} failed: ${
+        code ??
+          `${WITHHELD_ERROR} (the server's error code was withheld: it is not an RFC 6749 error code or it quotes a secret)`
+      }`,
+    ];
+    if (description) parts.push(`(${description})`);
     if (init.status !== undefined) parts.push(`[HTTP ${init.status}]`);
-    const hint = HINTS[init.error];
+    const hint = code !== undefined && Object.hasOwn(HINTS, code) ? HINTS[code] : undefined;
     super("oauth_error", hint ? `${parts.join(" ")}; ${hint}` : parts.join(" "), {
       status: init.status,
       cause: init.cause,
+      secrets,
     });
     this.name = "OAuthError";
-    this.error = init.error;
+    this.error = code ?? WITHHELD_ERROR;
     // Servers echo requests in descriptions: keep secrets out of the fields too, not only the message.
-    if (init.errorDescription !== undefined) {
-      this.errorDescription = redactText(init.errorDescription);
-    }
-    if (init.errorUri !== undefined) this.errorUri = redactText(init.errorUri);
+    if (description !== undefined) this.errorDescription = description;
+    if (uri !== undefined) this.errorUri = uri;
     if (init.body !== undefined) {
-      const body = redactObject(init.body) as Record<string, unknown>;
-      for (const key of ["error_description", "error_uri"]) {
-        if (typeof body[key] === "string") body[key] = redactText(body[key] as string);
-      }
+      const body = cleanBody(init.body, secrets, { left: 256 }) as Record<string, unknown>;
+      if ("error" in body) body.error = this.error;
+      if (typeof init.body.error_description === "string") body.error_description = description;
+      if (typeof init.body.error_uri === "string") body.error_uri = uri;
       this.body = body;
     }
   }

@@ -6,6 +6,7 @@
 
 import { pipelineRequest, redirectRequest } from "./replay.ts";
 export { derive, redirectedFrom, replay } from "./replay.ts";
+import { platformNext } from "./platform_error.ts";
 
 /**
  * Sends a request on to the rest of the pipeline and resolves to its response.
@@ -142,7 +143,7 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
       `Cannot create fetch: maxRedirects must be an integer ≥ 0, current value is ${maxRedirects}`,
     );
   }
-  const send = compose([...handlers], (request) => platform(request));
+  const send = compose([...handlers], platformNext(platform));
 
   return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;

@@ -33,6 +33,7 @@ import {
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
 import { grantKeys, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
+import { Secrets } from "../secrets.ts";
 import { refreshWith } from "./_refresh.ts";
 
 /**
@@ -479,6 +480,8 @@ export function authorizationCode(options: AuthorizationCodeOptions): Authorizat
           errorDescription: params.get("error_description") ?? undefined,
           errorUri: params.get("error_uri") ?? undefined,
           context: "authorization",
+          // The redirect carries the state; the verifier and a stray code never belong in an error.
+          secrets: new Secrets([state, kept.codeVerifier, params.get("code") ?? undefined]),
         });
       }
       const code = params.get("code");

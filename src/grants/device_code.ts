@@ -8,6 +8,7 @@ import { OAuthError, TokenResponseError } from "../errors.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
 import { excerpt } from "../redact.ts";
+import type { Secrets } from "../secrets.ts";
 import {
   grantKeys,
   type GrantOptions,
@@ -155,13 +156,13 @@ export function deviceCode(options: DeviceCodeOptions): Grant {
         "device_authorization_endpoint",
         options.deviceAuthorizationUrl,
       );
-      const { body, status } = await postForm(options, url, {
+      const { body, status, secrets } = await postForm(options, url, {
         scope: scopeString(options.scope),
         audience: options.audience,
         resource: options.resource,
       }, { signal, context: "device authorization" });
       const started = now();
-      const device = deviceResponse(body, status);
+      const device = deviceResponse(body, status, secrets);
       let interval = device.interval !== undefined ? device.interval * 1000 : fallbackInterval;
       const expiresAt = started + device.expiresIn * 1000;
       const prompt: DevicePrompt = {
@@ -207,7 +208,7 @@ export function deviceCode(options: DeviceCodeOptions): Grant {
       }
     },
     refresh(token: Token, request: GrantRequestOptions = {}): Promise<Token> {
-      return refreshWith(options, token.refreshToken!, request);
+      return refreshWith(options, token.refreshToken!, request, token.accessToken);
     },
   };
 }
@@ -229,7 +230,11 @@ interface DeviceResponse {
   interval?: number;
 }
 
-function deviceResponse(body: Record<string, unknown>, status: number): DeviceResponse {
+function deviceResponse(
+  body: Record<string, unknown>,
+  status: number,
+  secrets: Secrets,
+): DeviceResponse {
   // Google still sends the draft names verification_url / verification_url_complete.
   const verificationUri = body.verification_uri ?? body.verification_url;
   const complete = body.verification_uri_complete ?? body.verification_url_complete;
@@ -248,7 +253,9 @@ function deviceResponse(body: Record<string, unknown>, status: number): DeviceRe
     : undefined;
   if (problem !== undefined) {
     throw new TokenResponseError(
-      `device authorization response has no valid ${problem}: ${excerpt(JSON.stringify(body))}`,
+      `device authorization response has no valid ${problem}: ${
+        excerpt(JSON.stringify(body), 120, secrets)
+      }`,
       { status },
     );
   }

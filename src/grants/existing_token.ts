@@ -102,7 +102,12 @@ export function existingToken(options: ExistingTokenOptions): Grant {
     },
     async refresh(token: Token, request: GrantRequestOptions = {}): Promise<Token> {
       if (token.refreshToken !== undefined && canRefresh) {
-        return await refreshWith(options as GrantOptions, token.refreshToken, request);
+        return await refreshWith(
+          options as GrantOptions,
+          token.refreshToken,
+          request,
+          token.accessToken,
+        );
       }
       if (options.fallback?.refresh && token.refreshToken !== undefined) {
         return await options.fallback.refresh(token, request);

@@ -11,8 +11,10 @@ import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { withDeadline } from "../deadline.ts";
 import { type Fetch, safeUrl } from "../pipeline.ts";
 import { excerpt } from "../redact.ts";
+import { Secrets } from "../secrets.ts";
+import { cleanError, readClean } from "../platform_error.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
-import { setExpiry, type Token } from "../tokens/token.ts";
+import { checkHeaderToken, setExpiry, type Token } from "../tokens/token.ts";
 
 /**
  * Options of {@linkcode jsonLogin}.
@@ -159,11 +161,13 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
     caller: AbortSignal | undefined,
     context: string,
     read: (response: Response) => Promise<T>,
+    secrets: Secrets,
   ): Promise<T> =>
     withDeadline(limit, caller, `${context} to ${safeUrl(url)}`, async (signal) => {
       const headers = new Headers(options.headers);
       headers.set("accept", "application/json");
       headers.set("content-type", "application/json");
+      secrets.addHeaders(headers);
       let response: Response;
       try {
         response = await fetch(url, {
@@ -175,26 +179,29 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
         });
       } catch (error) {
         if (signal.aborted) throw error;
+        const clean = cleanError(error, secrets);
         throw new TokenResponseError(
-          `${context} to ${safeUrl(url)} failed: ${(error as Error)?.message}`,
-          {
-            cause: error,
-          },
+          `${context} to ${safeUrl(url)} failed: ${
+            clean instanceof Error ? clean.message : "the request could not be sent"
+          }`,
+          { cause: clean },
         );
       }
       return await read(response);
     });
 
-  const tokenFrom = (body: Record<string, unknown>, context: string): Token => {
+  const tokenFrom = (body: Record<string, unknown>, context: string, secrets: Secrets): Token => {
     const accessToken = field(body, accessField);
     if (typeof accessToken !== "string" || accessToken === "") {
       throw new TokenResponseError(
-        `${context} has no "${accessField}" string: ${excerpt(JSON.stringify(body))}`,
+        `${context} has no "${accessField}" string: ${excerpt(JSON.stringify(body), 120, secrets)}`,
       );
     }
+    const tokenType = options.tokenType ?? "Bearer";
+    checkHeaderToken(accessToken, tokenType, context);
     const token: Token = {
       accessToken,
-      tokenType: options.tokenType ?? "Bearer",
+      tokenType,
       issuedAt: now(),
       raw: body,
     };
@@ -226,20 +233,23 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
       const credentials = typeof options.credentials === "function"
         ? await options.credentials()
         : options.credentials;
+      const secrets = new Secrets(stringsIn(credentials));
       const body = await post(
         loginUrl,
         credentials,
         request.signal,
         "login",
-        (response) => readJson(response, "login"),
+        (response) => readJson(response, "login", secrets),
+        secrets,
       );
-      return tokenFrom(body, "login response");
+      return tokenFrom(body, "login response", secrets);
     },
     async verify(token: string | Token, request: GrantRequestOptions = {}): Promise<boolean> {
       if (verifyUrl === undefined) {
         throw new TypeError("Cannot verify a token: jsonLogin() was given no verifyUrl");
       }
       const value = typeof token === "string" ? token : token.accessToken;
+      const secrets = new Secrets([value]);
       return await post(
         verifyUrl,
         { [verifyRequestField]: value },
@@ -254,23 +264,26 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
             await response.body?.cancel();
             return false;
           }
-          await readJson(response, "verify");
+          await readJson(response, "verify", secrets);
           return false;
         },
+        secrets,
       );
     },
   };
   if (refreshUrl !== undefined) {
     grant.refresh = async (token: Token, request: GrantRequestOptions = {}): Promise<Token> => {
       const body = { [refreshRequestField]: token.refreshToken };
+      const secrets = new Secrets([token.refreshToken, token.accessToken]);
       const answer = await post(
         refreshUrl,
         body,
         request.signal,
         "token refresh",
-        (response) => readJson(response, "token refresh"),
+        (response) => readJson(response, "token refresh", secrets),
+        secrets,
       );
-      const next = tokenFrom(answer, "refresh response");
+      const next = tokenFrom(answer, "refresh response", secrets);
       next.refreshToken ??= token.refreshToken;
       return next;
     };
@@ -282,7 +295,11 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
  * Reads a JSON object answer; 400/401/403 with JSON become {@linkcode OAuthError} `invalid_grant` (or
  * `invalid_request` for a 400 that names fields), anything else unusable a {@linkcode TokenResponseError}.
  */
-async function readJson(response: Response, context: string): Promise<Record<string, unknown>> {
+async function readJson(
+  response: Response,
+  context: string,
+  secrets: Secrets,
+): Promise<Record<string, unknown>> {
   const status = response.status;
   if (status >= 300 && status < 400) {
     await response.body?.cancel();
@@ -292,7 +309,7 @@ async function readJson(response: Response, context: string): Promise<Record<str
       { status },
     );
   }
-  const text = await readCapped(response);
+  const text = await readClean(() => readCapped(response), secrets);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -301,9 +318,12 @@ async function readJson(response: Response, context: string): Promise<Record<str
     const kind = /html/i.test(type) || /^\s*</.test(text)
       ? "an HTML page"
       : `non-JSON (${type || "no content type"})`;
-    throw new TokenResponseError(`${context} got ${kind} with HTTP ${status}: ${excerpt(text)}`, {
-      status,
-    });
+    throw new TokenResponseError(
+      `${context} got ${kind} with HTTP ${status}: ${excerpt(text, 120, secrets)}`,
+      {
+        status,
+      },
+    );
   }
   const object = body !== null && typeof body === "object" && !Array.isArray(body)
     ? body as Record<string, unknown>
@@ -313,7 +333,7 @@ async function readJson(response: Response, context: string): Promise<Record<str
       ? object.detail
       : typeof object.error_description === "string"
       ? object.error_description
-      : excerpt(JSON.stringify(object));
+      : excerpt(JSON.stringify(object), 120, secrets);
     const named = typeof object.error === "string" && object.error !== "";
     throw new OAuthError({
       error: named
@@ -324,11 +344,12 @@ async function readJson(response: Response, context: string): Promise<Record<str
       errorDescription: detail,
       status,
       context,
+      secrets,
     });
   }
   if (!response.ok || object === undefined) {
     throw new TokenResponseError(
-      `${context} failed with HTTP ${status}: ${excerpt(text)}`,
+      `${context} failed with HTTP ${status}: ${excerpt(text, 120, secrets)}`,
       { status },
     );
   }
@@ -342,6 +363,18 @@ function field(body: Record<string, unknown>, path: string): unknown {
     value = (value as Record<string, unknown>)[part];
   }
   return value;
+}
+
+/** Every string in the login body (passwords, one-time codes…), at most 64 of them. */
+function stringsIn(value: unknown, out: string[] = [], depth = 0): string[] {
+  if (typeof value === "string") out.push(value);
+  else if (value !== null && typeof value === "object" && depth < 4) {
+    for (const item of Object.values(value)) {
+      if (out.length >= 64) break;
+      stringsIn(item, out, depth + 1);
+    }
+  }
+  return out;
 }
 
 function subjectOf(credentials: JsonLoginOptions["credentials"]): string | undefined {

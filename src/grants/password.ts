@@ -64,7 +64,7 @@ export function password(options: PasswordGrantOptions): Grant {
       }, request);
     },
     refresh(token: Token, request: GrantRequestOptions = {}): Promise<Token> {
-      return refreshWith(options, token.refreshToken!, request);
+      return refreshWith(options, token.refreshToken!, request, token.accessToken);
     },
   };
 }

@@ -71,7 +71,12 @@ export function refreshToken(options: RefreshTokenGrantOptions): Grant {
       }
     },
     async refresh(token: Token, request: GrantRequestOptions = {}): Promise<Token> {
-      const next = await refreshWith(options, token.refreshToken ?? latest, request);
+      const next = await refreshWith(
+        options,
+        token.refreshToken ?? latest,
+        request,
+        token.accessToken,
+      );
       latest = next.refreshToken ?? latest;
       return next;
     },

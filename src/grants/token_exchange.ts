@@ -113,7 +113,7 @@ export function tokenExchange(options: TokenExchangeGrantOptions): Grant {
     },
     async refresh(token: Token, request: GrantRequestOptions = {}): Promise<Token> {
       if (token.refreshToken === undefined) return await this.token(request);
-      return await refreshWith(options, token.refreshToken, request);
+      return await refreshWith(options, token.refreshToken, request, token.accessToken);
     },
   };
 }

@@ -102,13 +102,15 @@ export async function introspect(options: IntrospectOptions): Promise<Introspect
     throw new TypeError("Cannot introspect: token is empty");
   }
   const url = await resolveEndpoint(options, "introspection_endpoint", options.introspectionUrl);
-  const { body, status } = await postForm(options, url, {
+  const { body, status, secrets } = await postForm(options, url, {
     token: options.token,
     token_type_hint: options.tokenTypeHint,
   }, { signal: options.signal, context: "token introspection" });
   if (typeof body.active !== "boolean") {
     throw new TokenResponseError(
-      `token introspection answer has no boolean "active": ${excerpt(JSON.stringify(body))}`,
+      `token introspection answer has no boolean "active": ${
+        excerpt(JSON.stringify(body), 120, secrets)
+      }`,
       { status },
     );
   }

@@ -11,6 +11,8 @@ import { compose, type Fetch, type Handler, type Next, safeUrl } from "../pipeli
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { type AuthorizationServerMetadata, discover } from "./discovery.ts";
 import { excerpt } from "../redact.ts";
+import { Secrets } from "../secrets.ts";
+import { cleanError, readClean } from "../platform_error.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
 import { timeout } from "../handlers/timeout.ts";
 import { throwIfOAuthError, type Token, tokenFromResponse } from "../tokens/token.ts";
@@ -172,6 +174,11 @@ export interface FormResponse {
   body: Record<string, unknown>;
   /** The response headers. */
   headers: Headers;
+  /**
+   * The secret values the request carried (client credentials, grant parameters, DPoP proof): pass
+   * them to any error built from the answer.
+   */
+  secrets: Secrets;
 }
 
 /**
@@ -182,8 +189,10 @@ export interface FormResponse {
  * @param options Endpoint and client options.
  * @param url The endpoint.
  * @param params The form parameters.
- * @param request Signal, context for messages, and whether an empty 200 is acceptable.
- * @returns The status and parsed body.
+ * @param request Signal, context for messages, whether an empty 200 is acceptable, and secrets the
+ *   request does not carry in its form or headers but the server may know (they are scrubbed from
+ *   errors along with every secret-named form parameter and credential header sent).
+ * @returns The status, parsed body, headers and the exchange's secrets.
  *
  * @example
  * ```ts
@@ -199,7 +208,13 @@ export async function postForm(
   options: EndpointOptions,
   url: URL,
   params: FormParams,
-  request: { signal?: AbortSignal; context: string; allowEmpty?: boolean; headers?: HeadersInit },
+  request: {
+    signal?: AbortSignal;
+    context: string;
+    allowEmpty?: boolean;
+    headers?: HeadersInit;
+    secrets?: Secrets;
+  },
 ): Promise<FormResponse> {
   const now = options.now ?? Date.now;
   const body = new URLSearchParams();
@@ -216,9 +231,15 @@ export async function postForm(
     (options.issuer !== undefined ? issuerId(options.issuer) : url.href);
   const platform = fetchOf(options.fetch);
   const dpop = options.dpop;
+  // Redaction by value: everything secret this exchange sends (or the server knows), in every form.
+  const secrets = new Secrets().merge(request.secrets).addBasic(
+    options.clientId,
+    options.clientSecret,
+  );
   const sign = async () => {
     await applyClientAuth(options, body, headers, audience, now());
     if (dpop !== undefined) headers.set("dpop", await dpop.proof("POST", url));
+    secrets.addForm(body).addHeaders(headers);
   };
   // One attempt: client authentication and the DPoP proof are made anew for each retry, so a retried
   // request never replays a client assertion's or proof's jti. The first signing happens before any
@@ -244,9 +265,12 @@ export async function postForm(
       return await run(new Request(url, { method: "POST", signal: request.signal }));
     } catch (error) {
       if (request.signal?.aborted || error instanceof AuthFetchError) throw error;
+      const clean = cleanError(error, secrets);
       throw new TokenResponseError(
-        `${request.context} to ${safeUrl(url)} failed: ${(error as Error)?.message}`,
-        { cause: error },
+        `${request.context} to ${safeUrl(url)} failed: ${
+          clean instanceof Error ? clean.message : "the request could not be sent"
+        }`,
+        { cause: clean },
       );
     }
   };
@@ -258,8 +282,9 @@ export async function postForm(
     await dpop.observe(url, response);
   }
   return {
-    ...await parseFormResponse(response, request.context, request.allowEmpty),
+    ...await parseFormResponse(response, request.context, request.allowEmpty, secrets),
     headers: response.headers,
+    secrets,
   };
 }
 
@@ -298,6 +323,7 @@ function endpointHandlers(options: EndpointOptions): Handler[] {
  * @param response The response.
  * @param context What was requested, for messages.
  * @param allowEmpty Accept an empty 2xx body (revocation).
+ * @param secrets The secret values of the request, scrubbed from every error.
  * @returns Status and parsed body.
  * @throws {OAuthError} For RFC 6749 §5.2 error bodies, whatever the status.
  * @throws {TokenResponseError} For redirects, HTML, non-JSON, non-objects and error statuses without an OAuth error.
@@ -306,6 +332,7 @@ export async function parseFormResponse(
   response: Response,
   context: string,
   allowEmpty = false,
+  secrets?: Secrets,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const status = response.status;
   if (status >= 300 && status < 400) {
@@ -316,7 +343,9 @@ export async function parseFormResponse(
       { status },
     );
   }
-  const text = await readCapped(response);
+  const text = secrets === undefined
+    ? await readCapped(response)
+    : await readClean(() => readCapped(response), secrets);
   const type = response.headers.get("content-type") ?? "";
   let parsed: unknown;
   if (text.trim() === "") {
@@ -332,24 +361,29 @@ export async function parseFormResponse(
       const kind = /html/i.test(type) || /^\s*</.test(text)
         ? "an HTML page"
         : `non-JSON (${type || "no content type"})`;
-      throw new TokenResponseError(`${context} got ${kind} with HTTP ${status}: ${excerpt(text)}`, {
-        status,
-      });
+      throw new TokenResponseError(
+        `${context} got ${kind} with HTTP ${status}: ${excerpt(text, 120, secrets)}`,
+        {
+          status,
+        },
+      );
     }
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new TokenResponseError(
-      `${context} got JSON that is not an object with HTTP ${status}: ${excerpt(text)}`,
+      `${context} got JSON that is not an object with HTTP ${status}: ${
+        excerpt(text, 120, secrets)
+      }`,
       {
         status,
       },
     );
   }
   const body = parsed as Record<string, unknown>;
-  throwIfOAuthError(body, status, context, true);
+  throwIfOAuthError(body, status, context, true, secrets);
   if (!response.ok) {
     throw new TokenResponseError(
-      `${context} failed with HTTP ${status} and no OAuth error: ${excerpt(text)}`,
+      `${context} failed with HTTP ${status} and no OAuth error: ${excerpt(text, 120, secrets)}`,
       {
         status,
       },
@@ -363,7 +397,8 @@ export async function parseFormResponse(
  *
  * @param options Endpoint and client options.
  * @param params Grant parameters (`grant_type` and the rest).
- * @param request The signal, and headers such as a DPoP proof.
+ * @param request The signal, headers such as a DPoP proof, and secrets the server may echo that the
+ *   form does not carry (every secret-named parameter and credential header sent is scrubbed anyway).
  * @returns The token.
  *
  * @example
@@ -379,11 +414,14 @@ export async function parseFormResponse(
 export async function requestToken(
   options: EndpointOptions,
   params: FormParams,
-  request: { signal?: AbortSignal; headers?: HeadersInit } = {},
+  request: { signal?: AbortSignal; headers?: HeadersInit; secrets?: Secrets } = {},
 ): Promise<Token> {
   const url = await resolveEndpoint(options, "token_endpoint", options.tokenUrl);
-  const { body } = await postForm(options, url, params, { ...request, context: "token request" });
-  const token = tokenFromResponse(body, { now: options.now, context: "token response" });
+  const { body, secrets } = await postForm(options, url, params, {
+    ...request,
+    context: "token request",
+  });
+  const token = tokenFromResponse(body, { now: options.now, context: "token response", secrets });
   if (options.dpop !== undefined && token.tokenType.toLowerCase() === "dpop") {
     token.dpopJkt = options.dpop.thumbprint;
   }

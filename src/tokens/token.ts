@@ -7,6 +7,7 @@
 import { decodeJwt } from "jose";
 import { OAuthError, TokenResponseError } from "../errors.ts";
 import { excerpt } from "../redact.ts";
+import type { Secrets } from "../secrets.ts";
 
 /**
  * An access token with what came with it.
@@ -61,6 +62,8 @@ export interface TokenFromResponseOptions {
   now?: () => number;
   /** Names used in messages. @default "token response" */
   context?: string;
+  /** The secret values of the exchange, scrubbed from any error. @default undefined */
+  secrets?: Secrets;
 }
 
 /**
@@ -71,7 +74,8 @@ export interface TokenFromResponseOptions {
  * @param options The clock.
  * @returns The token.
  * @throws {OAuthError} When the body carries an `error`.
- * @throws {TokenResponseError} When `access_token` is missing or a member has the wrong type.
+ * @throws {TokenResponseError} When `access_token` is missing, a member has the wrong type, or
+ * `access_token` and `token_type` cannot be sent in an `Authorization` header.
  * @example
  * ```ts
  * import { tokenFromResponse } from "@authfetch/authfetch";
@@ -81,18 +85,19 @@ export interface TokenFromResponseOptions {
  */
 export function tokenFromResponse(body: unknown, options: TokenFromResponseOptions = {}): Token {
   const context = options.context ?? "token response";
+  const secrets = options.secrets;
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new TokenResponseError(
-      `${context} is not a JSON object: ${excerpt(JSON.stringify(body) ?? "")}`,
+      `${context} is not a JSON object: ${excerpt(String(JSON.stringify(body)), 120, secrets)}`,
     );
   }
   const raw = body as Record<string, unknown>;
-  throwIfOAuthError(raw, undefined, context);
+  throwIfOAuthError(raw, undefined, context, false, secrets);
   const accessToken = raw.access_token;
   if (typeof accessToken !== "string" || accessToken === "") {
     throw new TokenResponseError(
       `${context} has no access_token string (got ${describe(accessToken)}): ${
-        excerpt(JSON.stringify(raw))
+        excerpt(JSON.stringify(raw), 120, secrets)
       }`,
     );
   }
@@ -102,6 +107,7 @@ export function tokenFromResponse(body: unknown, options: TokenFromResponseOptio
       `${context} has a token_type that is not a string (got ${describe(tokenType)})`,
     );
   }
+  checkHeaderToken(accessToken, tokenType, context);
   const now = (options.now ?? Date.now)();
   const token: Token = { accessToken, tokenType, issuedAt: now, raw };
   setExpiry(token, parseExpiresIn(raw.expires_in, context));
@@ -161,6 +167,61 @@ function parseExpiresIn(value: unknown, context: string): number | undefined {
   return n;
 }
 
+/** Tokens already found fit for a header (a cached token is checked once, not on every request). */
+const CHECKED = new WeakSet<object>();
+
+const SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
+/** RFC 6750 §2.1 `b64token` (also DPoP's, RFC 9449 §7.1). */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** Any other scheme's credential: visible ASCII, no spaces. */
+const VISIBLE = /^[\x21-\x7e]+$/;
+
+/**
+ * Checks that a token can be sent as `Authorization: <tokenType> <accessToken>`: the type is an HTTP
+ * auth scheme (a `token`), and the access token an RFC 6750 `b64token` for Bearer and DPoP, or visible
+ * ASCII without spaces for other schemes. Neither value is quoted in the error.
+ *
+ * @param accessToken The access token.
+ * @param tokenType The token type.
+ * @param context What is checked, for the message.
+ * @throws {TokenResponseError} When either cannot be a header value.
+ */
+export function checkHeaderToken(accessToken: string, tokenType: string, context: string): void {
+  if (!SCHEME.test(tokenType)) {
+    throw new TokenResponseError(
+      `${context} has a token_type that is not an HTTP authentication scheme (${
+        flaw(tokenType)
+      }); it cannot be sent in an Authorization header`,
+    );
+  }
+  const type = tokenType.toLowerCase();
+  const b64 = type === "bearer" || type === "dpop";
+  if (!(b64 ? B64TOKEN : VISIBLE).test(accessToken)) {
+    throw new TokenResponseError(
+      `${context} has an access_token that cannot be sent in an Authorization header (${
+        flaw(accessToken)
+      }${b64 ? "; RFC 6750 allows letters, digits, - . _ ~ + / and trailing =" : ""})`,
+    );
+  }
+}
+
+/** What makes a value unfit for a header, without quoting it. */
+function flaw(value: string): string {
+  let control = false, nonAscii = false, space = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) return "it contains a line break";
+    if (c < 0x20 || c === 0x7f) control = true;
+    else if (c > 0x7f) nonAscii = true;
+    else if (c === 0x20) space = true;
+  }
+  if (control) return "it contains a control character";
+  if (nonAscii) return "it contains a non-ASCII character";
+  if (space) return "it contains a space";
+  if (value.length > 64 && SCHEME.test(value.slice(0, 64))) return "it is too long";
+  return "it contains a character that is not allowed there";
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
@@ -175,6 +236,7 @@ function describe(value: unknown): string {
  * @param status The HTTP status.
  * @param context What was being done, for the message.
  * @param keepBody Keep the (redacted) body on the error as `OAuthError.body`.
+ * @param secrets The secret values of the exchange, scrubbed from the error.
  * @throws {OAuthError} When `body.error` is a non-empty string.
  */
 export function throwIfOAuthError(
@@ -182,6 +244,7 @@ export function throwIfOAuthError(
   status: number | undefined,
   context: string,
   keepBody = false,
+  secrets?: Secrets,
 ): void {
   const error = body.error;
   if (typeof error !== "string" || error === "") return;
@@ -194,6 +257,7 @@ export function throwIfOAuthError(
     status,
     context,
     body: keepBody ? body : undefined,
+    secrets,
   });
 }
 
@@ -271,6 +335,8 @@ export function refreshAt(token: Token, refreshBefore: number): number | undefin
  *
  * @param token The token.
  * @returns The header value.
+ * @throws {TokenResponseError} When the token cannot be sent in a header (a line break, a space in a
+ * Bearer token…); the error does not quote it.
  * @example
  * ```ts
  * import { authorizationHeader } from "@authfetch/authfetch";
@@ -278,6 +344,12 @@ export function refreshAt(token: Token, refreshBefore: number): number | undefin
  * ```
  */
 export function authorizationHeader(token: Pick<Token, "accessToken" | "tokenType">): string {
+  if (!CHECKED.has(token)) {
+    // A token from a store, existingToken() or a custom grant: the platform would otherwise throw a
+    // TypeError that quotes the whole header, token included.
+    checkHeaderToken(token.accessToken, token.tokenType, "the token");
+    CHECKED.add(token);
+  }
   const type = token.tokenType.toLowerCase();
   const scheme = type === "bearer" ? "Bearer" : type === "dpop" ? "DPoP" : token.tokenType;
   return `${scheme} ${token.accessToken}`;

@@ -91,3 +91,39 @@ Deno.test("authorizationHeader() normalises bearer and keeps DPoP", () => {
   assert.equal(authorizationHeader({ accessToken: "t", tokenType: "dpop" }), "DPoP t");
   assert.equal(authorizationHeader({ accessToken: "t", tokenType: "MAC" }), "MAC t");
 });
+
+Deno.test("tokenFromResponse() refuses an access_token or token_type that cannot be a header value, without quoting it", () => {
+  const cases: Record<string, unknown>[] = [
+    { access_token: "at-CANARY\r\nx-injected: 1", token_type: "Bearer" },
+    { access_token: "at CANARY", token_type: "Bearer" },
+    { access_token: "at-CANARY-ü", token_type: "Bearer" },
+    { access_token: "at-CANARY,x", token_type: "bearer" },
+    { access_token: "at-CANARY", token_type: "Bearer at-CANARY" },
+    { access_token: "at-CANARY\u0000", token_type: "MAC" },
+  ];
+  for (const body of cases) {
+    assert.throws(() => tokenFromResponse(body), (e: Error) => {
+      assert.ok(e instanceof TokenResponseError, e.name);
+      assert.ok(!e.message.includes("CANARY"), e.message);
+      return true;
+    });
+  }
+  assert.equal(
+    tokenFromResponse({ access_token: "a.b-c_d~e+f/g==", token_type: "Bearer" }).tokenType,
+    "Bearer",
+  );
+  assert.equal(
+    tokenFromResponse({ access_token: "mac:a,b", token_type: "MAC" }).accessToken,
+    "mac:a,b",
+  );
+});
+
+Deno.test("authorizationHeader() refuses a token that cannot be a header value, without quoting it", () => {
+  assert.throws(
+    () => authorizationHeader({ accessToken: "at-CANARY\nx", tokenType: "Bearer" }),
+    (e: Error) => e instanceof TokenResponseError && !e.message.includes("CANARY"),
+  );
+  const token = { accessToken: "abc", tokenType: "bearer" };
+  assert.equal(authorizationHeader(token), "Bearer abc");
+  assert.equal(authorizationHeader(token), "Bearer abc");
+});
