@@ -4,10 +4,11 @@
  * @module
  */
 
-import { decodeJwt, SignJWT } from "jose";
+import { decodeJwtClaims } from "../jwt_claims.ts";
+import { loadJose } from "../lazy_jose.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { signingKey } from "../oauth/client_auth.ts";
+import { signingKey } from "../oauth/client_assertion.ts";
 import {
   grantKey,
   type GrantOptions,
@@ -148,6 +149,7 @@ async function signAssertion(
   const claims: Record<string, unknown> = { ...sign.claims };
   const scope = scopeString(sign.scope);
   if (scope !== undefined) claims.scope = scope;
+  const { SignJWT } = await loadJose();
   const jwt = new SignJWT(claims)
     .setProtectedHeader(kid === undefined ? { alg, typ: "JWT" } : { alg, typ: "JWT", kid })
     .setIssuer(sign.issuer)
@@ -162,10 +164,6 @@ async function signAssertion(
 /** Who the tokens are for (never a secret): the signed `sub`/`iss`, or the given assertion's. */
 function subjectOf(options: JwtBearerGrantOptions): string | undefined {
   if (options.sign !== undefined) return options.sign.subject ?? options.sign.issuer;
-  try {
-    const claims = decodeJwt(options.assertion!);
-    return String(claims.sub ?? claims.iss ?? "");
-  } catch {
-    return undefined;
-  }
+  const claims = decodeJwtClaims(options.assertion!);
+  return claims === undefined ? undefined : String(claims.sub ?? claims.iss ?? "");
 }
