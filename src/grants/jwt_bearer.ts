@@ -5,10 +5,8 @@
  */
 
 import { decodeJwtClaims } from "../jwt_claims.ts";
-import { loadJose } from "../lazy_jose.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { signingKey } from "../oauth/client_assertion.ts";
 import {
   grantKey,
   type GrantOptions,
@@ -140,6 +138,11 @@ async function signAssertion(
   lifetime: number,
   now: number,
 ): Promise<string> {
+  // Signing code and jose load on first use, not with the library.
+  const [{ signingKey }, { SignJWT }] = await Promise.all([
+    import("../oauth/client_assertion.ts"),
+    import("../lazy_jose.ts").then((lazy) => lazy.loadJose()),
+  ]);
   const { key, alg, kid } = await signingKey({
     privateKey: sign.key,
     algorithm: sign.algorithm,
@@ -149,7 +152,6 @@ async function signAssertion(
   const claims: Record<string, unknown> = { ...sign.claims };
   const scope = scopeString(sign.scope);
   if (scope !== undefined) claims.scope = scope;
-  const { SignJWT } = await loadJose();
   const jwt = new SignJWT(claims)
     .setProtectedHeader(kid === undefined ? { alg, typ: "JWT" } : { alg, typ: "JWT", kid })
     .setIssuer(sign.issuer)

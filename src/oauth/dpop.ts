@@ -9,7 +9,7 @@ import type { JWK } from "jose";
 import { encodeBase64url } from "../base64url.ts";
 import { loadJose } from "../lazy_jose.ts";
 import { derive, type Next } from "../pipeline.ts";
-import { algorithmOf } from "./client_assertion.ts";
+import { algorithmOf } from "./key_algorithm.ts";
 import { parseWwwAuthenticate } from "../handlers/www_authenticate.ts";
 
 /**

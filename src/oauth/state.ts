@@ -7,7 +7,7 @@
 
 import { StateError } from "../errors.ts";
 import { type Jose, loadJose } from "../lazy_jose.ts";
-import { algorithmOf } from "./client_assertion.ts";
+import { algorithmOf } from "./key_algorithm.ts";
 import { randomToken } from "./pkce.ts";
 
 /**
