@@ -11,7 +11,7 @@ import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import type { AuthorizationServerMetadata } from "./discovery.ts";
 import { excerpt } from "../redact.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
-import { timeout } from "../handlers/timeout.ts";
+import { endpointDeadline } from "./endpoint_deadline.ts";
 import { throwIfOAuthError, type Token, tokenFromResponse } from "../tokens/token.ts";
 import { applyClientAuth, type ClientCredentialsOptions } from "./client_auth.ts";
 import type { DPoPKey } from "./dpop.ts";
@@ -277,7 +277,7 @@ const endpointPolicies = new WeakMap<object, Handler[]>();
 function endpointHandlers(options: EndpointOptions): Handler[] {
   let handlers = endpointPolicies.get(options);
   if (handlers === undefined) {
-    handlers = [timeout(options.timeout ?? 30_000)];
+    handlers = [endpointDeadline(options.timeout ?? 30_000)];
     if (options.retry) {
       const policy = options.retry === true ? {} : options.retry;
       handlers.unshift(retry({ ...policy, methods: ["POST", ...(policy.methods ?? [])] }));
