@@ -1,32 +1,22 @@
 /**
- * The per-attempt deadline of requests to authorization server endpoints: a timeout that needs no
- * timer of its own to cancel.
+ * The per-attempt deadline of requests to authorization server endpoints, on the shared deadline
+ * clock of `src/deadline_timer.ts` rather than a `setTimeout` of its own (see there why).
  *
  * @module
  */
 
-import { TimeoutError } from "../errors.ts";
+import { startDeadline } from "../deadline_timer.ts";
 import { derive, type Handler, safeUrl } from "../pipeline.ts";
-import { timeout } from "../handlers/timeout.ts";
 
 /**
- * A handler that aborts an attempt still running (headers or body) after `ms`, with a
- * {@linkcode TimeoutError}. It uses `AbortSignal.timeout`, whose timer does not keep a process alive
- * and is never cancelled: a timer set with `setTimeout` only to be cleared costs Deno a one-time
- * ~8 ms on a process's first call (it loads its Node-compatible timers) and would be paid by every
- * cold start for a deadline that almost never fires. Token, revocation and introspection requests
- * are rare, so the armed signal each leaves behind until `ms` passes costs nothing that matters;
- * `timeout()` stays the handler for the per-request hot path. Where `AbortSignal.any` is missing, it
- * is `timeout(ms)`.
+ * A handler that aborts an attempt whose response headers have not arrived within `ms`, with a
+ * `TimeoutError`; the caller's own signal still aborts at once.
  *
  * @param ms The deadline, ms (> 0).
  * @returns The handler.
  * @throws {RangeError} When `ms` is not a finite number > 0.
  */
 export function endpointDeadline(ms: number): Handler {
-  if (typeof AbortSignal.any !== "function" || typeof AbortSignal.timeout !== "function") {
-    return timeout(ms);
-  }
   if (typeof ms !== "number" || !(ms > 0) || !Number.isFinite(ms)) {
     throw new RangeError(
       `Cannot time out endpoint requests: ms must be > 0, current value is ${ms}`,
@@ -34,21 +24,19 @@ export function endpointDeadline(ms: number): Handler {
   }
   return async function endpointDeadline(request, next) {
     const caller = request.signal;
-    if (caller.aborted) throw caller.reason;
-    const expired = AbortSignal.timeout(ms);
-    const signal = AbortSignal.any([caller, expired]);
+    caller.throwIfAborted();
+    const deadline = startDeadline(
+      ms,
+      caller,
+      () => `${request.method} ${safeUrl(request.url)} timed out after ${ms} ms`,
+    );
     try {
-      return await next(derive(request, new Request(request, { signal })));
+      return await next(derive(request, new Request(request, { signal: deadline.signal })));
     } catch (error) {
-      if (expired.aborted && !caller.aborted) {
-        throw new TimeoutError(
-          `${request.method} ${safeUrl(request.url)} timed out after ${ms} ms`,
-          {
-            cause: error,
-          },
-        );
-      }
+      if (deadline.signal.aborted && !caller.aborted) throw deadline.signal.reason;
       throw error;
+    } finally {
+      deadline.clear();
     }
   };
 }
