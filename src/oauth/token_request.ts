@@ -8,7 +8,7 @@
 import { AuthFetchError, TokenResponseError } from "../errors.ts";
 import { compose, type Fetch, type Handler, type Next, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
-import type { AuthorizationServerMetadata } from "./discovery.ts";
+import { type AuthorizationServerMetadata, discover } from "./discovery.ts";
 import { excerpt } from "../redact.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
 import { endpointDeadline } from "./endpoint_deadline.ts";
@@ -128,7 +128,6 @@ export async function resolveEndpoint(
   if (options.issuer === undefined) {
     throw new TypeError(`Cannot find the ${name}: give its URL or an issuer to discover it from`);
   }
-  const { discover } = await import("./discovery.ts"); // only clients configured with an issuer
   const metadata: AuthorizationServerMetadata = await discover(options.issuer, {
     fetch: options.fetch,
     allowInsecureHttp: options.allowInsecureHttp,
