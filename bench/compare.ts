@@ -23,7 +23,7 @@
  */
 
 import { cpuUsage } from "node:process";
-import { type Measured, measureBundle } from "./bundle_size.ts";
+import { measureBundle, type Measured } from "./bundle_size.ts";
 import type { Call } from "./compare/_client.ts";
 import { create as authfetch } from "./compare/authfetch.ts";
 import { create as badgateway } from "./compare/badgateway.ts";
@@ -214,7 +214,8 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 const mb = (x: number) => `${(x / 1048576).toFixed(1)} MB`;
 const kb = (x: number) => `${(x / 1024).toFixed(1)} KB`;
 const x = (r: number) => `${r.toFixed(2)}×`;
-const cell = (value: string, ratio?: number) => ratio === undefined ? value : `${value} (${x(ratio)})`;
+const cell = (value: string, ratio?: number) =>
+  ratio === undefined ? value : `${value} (${x(ratio)})`;
 
 const lines: string[] = [];
 lines.push(

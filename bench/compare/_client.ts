@@ -44,10 +44,14 @@ export function peakRss(): number {
  */
 export async function coldRun(create: CreateClient): Promise<void> {
   const ready = performance.now();
+  // bench/cold_profile.ts starts its profiler, then sends a byte; it closes stdin once it has stopped
+  const hold = Deno.env.get("BENCH_HOLD") === "1";
+  if (hold) await Deno.stdin.read(new Uint8Array(1));
   const base = Deno.args[0];
   const call = create(base);
   const response = await call(`${base}/api`);
   const body = await response.text();
   if (response.status !== 200) throw new Error(`cold call answered ${response.status}: ${body}`);
   console.log(JSON.stringify({ ready, uptime: performance.now(), peakRss: peakRss() }));
+  if (hold) await Deno.stdin.read(new Uint8Array(1));
 }
