@@ -14,7 +14,7 @@ import { decodeBase64url } from "./base64url.ts";
  */
 export const MAX_JWT_LENGTH = 64 * 1024;
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+let utf8: TextDecoder | undefined; // made on first use, not at import
 
 /**
  * The claims of a compact JWS-serialised JWT (`header.payload.signature`), unverified.
@@ -33,6 +33,7 @@ export function decodeJwtClaims(jwt: string): Record<string, unknown> | undefine
   if (payload === undefined) return undefined;
   let claims: unknown;
   try {
+    utf8 ??= new TextDecoder("utf-8", { fatal: true });
     claims = JSON.parse(utf8.decode(payload));
   } catch {
     return undefined;
