@@ -28,6 +28,7 @@ interface Entry {
   message: () => string;
 }
 
+const MAX_DELAY = 2 ** 31 - 1;
 const running = new Set<Entry>();
 /** The armed clock and when it fires; it is listened to only while a deadline runs. */
 let clock: AbortSignal | undefined;
@@ -42,7 +43,8 @@ function arm(at: number): void {
   }
   clock?.removeEventListener("abort", tick);
   clockAt = at;
-  clock = AbortSignal.timeout(Math.max(0, Math.ceil(at - performance.now())));
+  // a timer holds at most 2^31 - 1 ms (a longer one fires at once); the tick re-arms for the rest
+  clock = AbortSignal.timeout(Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - performance.now()))));
   clock.addEventListener("abort", tick);
 }
 

@@ -38,6 +38,26 @@ Deno.test("startDeadline() drops a cleared deadline at once and never fires it",
   assert.ok(deadlines.every((d) => !d.signal.aborted));
 });
 
+Deno.test("startDeadline() longer than a timer can hold (2^31 ms) neither fires early nor spins", async () => {
+  const original = AbortSignal.timeout;
+  let arms = 0;
+  AbortSignal.timeout = (ms: number) => {
+    arms++;
+    return original.call(AbortSignal, ms);
+  };
+  try {
+    const long = startDeadline(2 ** 32, undefined, () => "long");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(long.signal.aborted, false);
+    // one clock, armed for the longest delay a timer holds: a longer one would fire at once, again
+    // and again
+    assert.equal(arms, 1);
+    long.clear();
+  } finally {
+    AbortSignal.timeout = original;
+  }
+});
+
 Deno.test("startDeadline() passes the caller's abort through at once, with the caller's reason", () => {
   const caller = new AbortController();
   const deadline = startDeadline(60_000, caller.signal, () => "late");
