@@ -4,7 +4,7 @@
  * @module
  */
 
-import { TokenResponseError } from "./errors.ts";
+import { AuthFetchError, TokenResponseError } from "./errors.ts";
 import { isLoopback } from "./handlers/origins.ts";
 import type { Fetch } from "./pipeline.ts";
 
@@ -39,7 +39,8 @@ export async function readCapped(response: Response, max = MAX_BODY_BYTES): Prom
     try {
       return await response.text();
     } catch (error) {
-      if (error instanceof DOMException) throw error;
+      // an abort or a deadline stays what it is; a connection closed mid-body is the server's failure
+      if (error instanceof DOMException || error instanceof AuthFetchError) throw error;
       throw new TokenResponseError(
         `reading the response body failed (HTTP ${response.status}): ${(error as Error)?.message}`,
         { status: response.status, cause: error },
