@@ -6,6 +6,7 @@
  */
 
 import { TimeoutError } from "./errors.ts";
+import { schedule } from "./deadline_timer.ts";
 
 /** A running deadline. */
 export interface Deadline {
@@ -34,7 +35,8 @@ export function startDeadline(
   message: () => string,
 ): Deadline {
   const controller = new AbortController();
-  const id = setTimeout(() => controller.abort(new TimeoutError(message())), ms);
+  // The shared clock, not a setTimeout of its own: see src/deadline_timer.ts.
+  const cancel = schedule(ms, () => controller.abort(new TimeoutError(message())));
   // A plain listener: `addEventListener(..., { signal })` costs several µs per call on the hot path.
   const onAbort = () => controller.abort(caller!.reason);
   if (caller !== undefined) {
@@ -43,9 +45,9 @@ export function startDeadline(
   }
   return {
     signal: controller.signal,
-    clear: () => clearTimeout(id),
+    clear: cancel,
     end: () => {
-      clearTimeout(id);
+      cancel();
       caller?.removeEventListener("abort", onAbort);
     },
   };

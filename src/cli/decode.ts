@@ -4,7 +4,6 @@
  * @module
  */
 
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import { discover } from "../oauth/discovery.ts";
 import { endpointUrl } from "../http.ts";
 import { parse } from "./args.ts";
@@ -12,6 +11,7 @@ import { loadConfig, paths } from "./config.ts";
 import type { Context } from "./context.ts";
 import { AuthFailedError, EXIT, UsageError } from "./errors.ts";
 import { duration, readAllText } from "./io.ts";
+import { loadJose } from "../lazy_jose.ts";
 
 const OPTIONS = {
   json: { type: "boolean" },
@@ -68,6 +68,7 @@ export async function decodeCommand(ctx: Context, args: string[]): Promise<numbe
   const jwt = (given === undefined || given === "-" ? await readAllText(ctx.io.stdin()) : given)
     .trim();
   if (jwt === "") throw new UsageError("decode needs a JWT, as an argument or on standard input");
+  const { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } = await loadJose();
   let header: Record<string, unknown>;
   let claims: Record<string, unknown>;
   try {

@@ -4,10 +4,9 @@
  * @module
  */
 
-import { decodeJwt, SignJWT } from "jose";
+import { decodeJwtClaims } from "../jwt_claims.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { signingKey } from "../oauth/client_auth.ts";
 import {
   grantKeys,
   type GrantOptions,
@@ -139,6 +138,11 @@ async function signAssertion(
   lifetime: number,
   now: number,
 ): Promise<string> {
+  // Signing code and jose load on first use, not with the library.
+  const [{ signingKey }, { SignJWT }] = await Promise.all([
+    import("../oauth/client_assertion.ts"),
+    import("../lazy_jose.ts").then((lazy) => lazy.loadJose()),
+  ]);
   const { key, alg, kid } = await signingKey({
     privateKey: sign.key,
     algorithm: sign.algorithm,
@@ -162,10 +166,6 @@ async function signAssertion(
 /** Who the tokens are for (never a secret): the signed `sub`/`iss`, or the given assertion's. */
 function subjectOf(options: JwtBearerGrantOptions): string | undefined {
   if (options.sign !== undefined) return options.sign.subject ?? options.sign.issuer;
-  try {
-    const claims = decodeJwt(options.assertion!);
-    return String(claims.sub ?? claims.iss ?? "");
-  } catch {
-    return undefined;
-  }
+  const claims = decodeJwtClaims(options.assertion!);
+  return claims === undefined ? undefined : String(claims.sub ?? claims.iss ?? "");
 }

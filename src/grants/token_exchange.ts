@@ -4,7 +4,7 @@
  * @module
  */
 
-import { decodeJwt } from "jose";
+import { decodeJwtClaims } from "../jwt_claims.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
 import { grantKeys, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
@@ -123,11 +123,7 @@ async function valueOf(token: ExchangedToken): Promise<string> {
 }
 
 function subjectOf(token: ExchangedToken): string | undefined {
-  if (typeof token !== "string" || token.split(".").length !== 3) return undefined;
-  try {
-    const sub = decodeJwt(token).sub;
-    return typeof sub === "string" ? sub : undefined;
-  } catch {
-    return undefined;
-  }
+  if (typeof token !== "string") return undefined;
+  const sub = decodeJwtClaims(token)?.sub;
+  return typeof sub === "string" ? sub : undefined;
 }

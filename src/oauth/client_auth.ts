@@ -5,8 +5,6 @@
  * @module
  */
 
-import { importJWK, type JWK, SignJWT } from "jose";
-
 /**
  * How the client authenticates to the authorization server (RFC 6749 §2.3, OIDC Core §9).
  *
@@ -121,119 +119,19 @@ export async function applyClientAuth(
       body.set("client_id", clientId!);
       body.set("client_secret", clientSecret!);
       return;
-    case "client_secret_jwt": {
-      if (clientId === undefined) need("clientId");
-      if (clientSecret === undefined) need("clientSecret");
-      const alg = options.algorithm ?? "HS256";
-      const jwt = await assertion(clientId!, audience, now)
-        .setProtectedHeader({ alg })
-        .sign(new TextEncoder().encode(clientSecret!));
-      body.set("client_id", clientId!);
-      body.set("client_assertion_type", ASSERTION_TYPE);
-      body.set("client_assertion", jwt);
-      return;
-    }
+    case "client_secret_jwt":
     case "private_key_jwt": {
       if (clientId === undefined) need("clientId");
-      if (options.privateKey === undefined) need("privateKey");
-      const { key, alg, kid } = await signingKey(options);
-      const header: { alg: string; kid?: string } = { alg };
-      if (kid !== undefined) header.kid = kid;
-      const jwt = await assertion(clientId!, audience, now).setProtectedHeader(header).sign(key);
+      if (method === "client_secret_jwt" && clientSecret === undefined) need("clientSecret");
+      if (method === "private_key_jwt" && options.privateKey === undefined) need("privateKey");
+      // Signing code and jose load only for clients that sign: secret-based clients never pay for them.
+      const { signClientAssertion } = await import("./client_assertion.ts");
       body.set("client_id", clientId!);
       body.set("client_assertion_type", ASSERTION_TYPE);
-      body.set("client_assertion", jwt);
+      body.set("client_assertion", await signClientAssertion(method, options, audience, now));
       return;
     }
     default:
       throw new TypeError(`Cannot authenticate the client: unknown clientAuth "${method}"`);
   }
-}
-
-function assertion(clientId: string, audience: string, now: number): SignJWT {
-  const iat = Math.floor(now / 1000);
-  return new SignJWT({})
-    .setIssuer(clientId)
-    .setSubject(clientId)
-    .setAudience(audience)
-    .setJti(crypto.randomUUID())
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + 60);
-}
-
-/**
- * The key, algorithm and key id for signing with `options.privateKey`.
- *
- * @param options `privateKey`, `algorithm`, `keyId`.
- * @returns What jose needs to sign.
- * @throws {TypeError} When the algorithm cannot be determined.
- */
-export async function signingKey(
-  options: Pick<ClientCredentialsOptions, "privateKey" | "algorithm" | "keyId">,
-): Promise<{ key: CryptoKey | Uint8Array; alg: string; kid?: string }> {
-  const given = options.privateKey!;
-  if (isCryptoKey(given)) {
-    const alg = options.algorithm ?? algorithmOf(given);
-    return { key: given, alg, kid: options.keyId };
-  }
-  const jwk = given as JWK;
-  if (jwk.d === undefined && jwk.kty !== "oct") {
-    throw new TypeError(
-      'Cannot sign with privateKey: it is a public JWK (no "d" member); pass the private key',
-    );
-  }
-  const alg = options.algorithm ?? jwk.alg ?? algorithmOfJwk(jwk);
-  let imported = importedKeys.get(jwk);
-  if (imported === undefined || imported.alg !== alg) {
-    imported = { alg, key: importJWK(jwk, alg) };
-    importedKeys.set(jwk, imported);
-  }
-  return { key: await imported.key, alg, kid: options.keyId ?? jwk.kid };
-}
-
-/** JWKs imported once, not for every request. */
-const importedKeys = new WeakMap<object, { alg: string; key: Promise<CryptoKey | Uint8Array> }>();
-
-function isCryptoKey(value: unknown): value is CryptoKey {
-  return typeof CryptoKey !== "undefined" && value instanceof CryptoKey;
-}
-
-/**
- * The JOSE algorithm matching a Web Crypto key.
- *
- * @param key A signing key.
- * @returns The `alg`.
- * @throws {TypeError} For keys without an obvious algorithm.
- */
-export function algorithmOf(key: CryptoKey): string {
-  const algorithm = key.algorithm as { name: string; namedCurve?: string; hash?: { name: string } };
-  const bits = algorithm.hash?.name.replace("SHA-", "");
-  switch (algorithm.name) {
-    case "RSASSA-PKCS1-v1_5":
-      return `RS${bits}`;
-    case "RSA-PSS":
-      return `PS${bits}`;
-    case "ECDSA":
-      return { "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" }[algorithm.namedCurve ?? ""] ??
-        fail(algorithm.namedCurve);
-    case "Ed25519":
-    case "EdDSA":
-      return "EdDSA";
-    case "HMAC":
-      return `HS${bits}`;
-  }
-  return fail(algorithm.name);
-}
-
-function algorithmOfJwk(jwk: JWK): string {
-  if (jwk.kty === "RSA") return "RS256";
-  if (jwk.kty === "EC") {
-    return { "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" }[jwk.crv ?? ""] ?? fail(jwk.crv);
-  }
-  if (jwk.kty === "OKP") return "EdDSA";
-  return fail(jwk.kty);
-}
-
-function fail(what: unknown): never {
-  throw new TypeError(`Cannot sign with this key (${what}): pass the algorithm option`);
 }

@@ -5,16 +5,11 @@
  * @module
  */
 
-import {
-  base64url,
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  type JWK,
-  SignJWT,
-} from "jose";
+import type { JWK } from "jose";
+import { encodeBase64url } from "../base64url.ts";
+import { loadJose } from "../lazy_jose.ts";
 import { type Next, replay } from "../pipeline.ts";
-import { algorithmOf } from "./client_auth.ts";
+import { algorithmOf } from "./key_algorithm.ts";
 import { parseWwwAuthenticate } from "../handlers/www_authenticate.ts";
 
 /**
@@ -81,6 +76,7 @@ export interface DPoPProofOptions {
  * ```
  */
 export async function dpopKey(options: DPoPKeyOptions = {}): Promise<DPoPKey> {
+  const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await loadJose();
   let pair = options.keyPair;
   let algorithm = options.algorithm;
   if (pair === undefined) {
@@ -190,10 +186,11 @@ export class DPoPKey {
         "SHA-256",
         new TextEncoder().encode(options.accessToken),
       );
-      claims.ath = base64url.encode(new Uint8Array(digest));
+      claims.ath = encodeBase64url(new Uint8Array(digest));
     }
     const nonce = options.nonce ?? this.#nonces.get(target.origin);
     if (nonce !== undefined) claims.nonce = nonce;
+    const { SignJWT } = await loadJose();
     return await new SignJWT(claims)
       .setProtectedHeader({ alg: this.algorithm, typ: "dpop+jwt", jwk: this.#jwk })
       .setJti(crypto.randomUUID())

@@ -5,17 +5,10 @@
  * @module
  */
 
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
-  errors as joseErrors,
-  type JSONWebKeySet,
-  jwtVerify,
-  type JWTVerifyGetKey,
-} from "jose";
+import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
 import { IdTokenError } from "../errors.ts";
 import { endpointUrl } from "../http.ts";
+import { type Jose, loadJose } from "../lazy_jose.ts";
 import type { Fetch } from "../pipeline.ts";
 import { discover } from "./discovery.ts";
 
@@ -107,7 +100,11 @@ const ALGORITHMS = [
 
 const remoteSets = new Map<string, JWTVerifyGetKey>();
 
-function remoteSet(url: URL, fetch?: Fetch): JWTVerifyGetKey {
+function remoteSet(
+  { createRemoteJWKSet, customFetch }: Jose,
+  url: URL,
+  fetch?: Fetch,
+): JWTVerifyGetKey {
   if (fetch !== undefined) {
     return createRemoteJWKSet(url, {
       [customFetch]: (input: string, init: RequestInit) => fetch(input, init),
@@ -147,9 +144,10 @@ export async function validateIdToken(
   options: IdTokenValidationOptions,
 ): Promise<IdTokenClaims> {
   const issuer = String(options.issuer);
+  const jose = await loadJose();
   let keys: JWTVerifyGetKey | undefined = options.jwks === undefined
     ? undefined
-    : createLocalJWKSet(options.jwks as JSONWebKeySet);
+    : jose.createLocalJWKSet(options.jwks as JSONWebKeySet);
   if (keys === undefined) {
     let jwksUri = options.jwksUri;
     if (jwksUri === undefined) {
@@ -164,11 +162,15 @@ export async function validateIdToken(
       }
       jwksUri = metadata.jwks_uri;
     }
-    keys = remoteSet(endpointUrl(jwksUri, "jwks_uri", options.allowInsecureHttp), options.fetch);
+    keys = remoteSet(
+      jose,
+      endpointUrl(jwksUri, "jwks_uri", options.allowInsecureHttp),
+      options.fetch,
+    );
   }
   let payload: IdTokenClaims;
   try {
-    ({ payload } = await jwtVerify<IdTokenClaims>(idToken, keys, {
+    ({ payload } = await jose.jwtVerify<IdTokenClaims>(idToken, keys, {
       issuer,
       audience: options.clientId,
       algorithms: options.algorithms ?? ALGORITHMS,
@@ -177,7 +179,9 @@ export async function validateIdToken(
       requiredClaims: ["iss", "sub", "aud", "exp", "iat"],
     }));
   } catch (error) {
-    throw new IdTokenError(`The ID token is not valid: ${why(error, issuer)}`, { cause: error });
+    throw new IdTokenError(`The ID token is not valid: ${why(jose, error, issuer)}`, {
+      cause: error,
+    });
   }
   const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   if ((audiences.length > 1 || payload.azp !== undefined) && payload.azp !== options.clientId) {
@@ -197,7 +201,7 @@ export async function validateIdToken(
   return payload;
 }
 
-function why(error: unknown, issuer: string): string {
+function why({ errors: joseErrors }: Jose, error: unknown, issuer: string): string {
   if (error instanceof joseErrors.JWTExpired) return "it has expired";
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === "iss") return `it was issued by another issuer, not ${issuer}`;

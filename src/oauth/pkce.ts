@@ -4,7 +4,7 @@
  * @module
  */
 
-import { base64url } from "jose";
+import { encodeBase64url } from "../base64url.ts";
 
 /**
  * `n` cryptographically random bytes, base64url-encoded without padding.
@@ -13,7 +13,7 @@ import { base64url } from "jose";
  * @returns The encoded string (⌈4n/3⌉ characters).
  */
 export function randomToken(n = 32): string {
-  return base64url.encode(crypto.getRandomValues(new Uint8Array(n)));
+  return encodeBase64url(crypto.getRandomValues(new Uint8Array(n)));
 }
 
 /**
@@ -53,5 +53,5 @@ export async function codeChallengeS256(codeVerifier: string): Promise<string> {
     );
   }
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(codeVerifier));
-  return base64url.encode(new Uint8Array(digest));
+  return encodeBase64url(new Uint8Array(digest));
 }

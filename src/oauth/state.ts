@@ -5,9 +5,9 @@
  * @module
  */
 
-import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { StateError } from "../errors.ts";
-import { algorithmOf } from "./client_auth.ts";
+import { type Jose, loadJose } from "../lazy_jose.ts";
+import { algorithmOf } from "./key_algorithm.ts";
 import { randomToken } from "./pkce.ts";
 
 /**
@@ -210,6 +210,7 @@ export async function signState(options: SignedStateOptions): Promise<string> {
   const { sign, alg } = keysOf(options.key);
   const now = (options.now ?? Date.now)();
   const maxAge = checkMaxAge(options.maxAge ?? 600_000);
+  const { SignJWT } = await loadJose();
   return await new SignJWT({})
     .setProtectedHeader({ alg, typ: "oauth-state+jwt" })
     .setIssuer(options.issuer)
@@ -244,8 +245,9 @@ export async function verifyState(
 ): Promise<StatePayload> {
   const { verify, alg } = keysOf(options.key);
   const now = (options.now ?? Date.now)();
+  const jose = await loadJose();
   try {
-    const { payload } = await jwtVerify(state, verify, {
+    const { payload } = await jose.jwtVerify(state, verify, {
       algorithms: [alg],
       issuer: options.issuer,
       audience: options.clientId,
@@ -255,13 +257,13 @@ export async function verifyState(
     });
     return { nonce: payload.jti!, expiresAt: payload.exp! * 1000 };
   } catch (error) {
-    throw new StateError(`The authorization response's state is not valid: ${why(error)}`, {
+    throw new StateError(`The authorization response's state is not valid: ${why(jose, error)}`, {
       cause: error,
     });
   }
 }
 
-function why(error: unknown): string {
+function why({ errors: joseErrors }: Jose, error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) {
     return "it has expired (the login took too long or the response was replayed); start again";
   }

@@ -4,10 +4,10 @@
  * @module
  */
 
-import { decodeJwt } from "jose";
 import { OAuthError, TokenResponseError } from "../errors.ts";
 import { excerpt } from "../redact.ts";
 import type { Secrets } from "../secrets.ts";
+import { decodeJwtClaims } from "../jwt_claims.ts";
 
 /**
  * An access token with what came with it.
@@ -262,8 +262,8 @@ export function throwIfOAuthError(
 }
 
 /**
- * Reads `exp` and `iat` (as epoch ms) from a JWT without verifying it; empty for anything that is not
- * a JWT.
+ * Reads `exp` and `iat` (as epoch ms) from a JWT without verifying it (and without jose); empty for
+ * anything that is not a JWT whose payload is a JSON object, and for tokens over 64 KiB.
  *
  * @param jwt A string that may be a compact JWT.
  * @returns The times found.
@@ -274,20 +274,16 @@ export function throwIfOAuthError(
  * ```
  */
 export function jwtTimes(jwt: string): { exp?: number; iat?: number } {
-  if (jwt.split(".").length !== 3) return {};
-  try {
-    const claims = decodeJwt(jwt);
-    const out: { exp?: number; iat?: number } = {};
-    if (typeof claims.exp === "number" && Number.isFinite(claims.exp * 1000)) {
-      out.exp = claims.exp * 1000;
-    }
-    if (typeof claims.iat === "number" && Number.isFinite(claims.iat * 1000)) {
-      out.iat = claims.iat * 1000;
-    }
-    return out;
-  } catch {
-    return {};
+  const claims = decodeJwtClaims(jwt);
+  const out: { exp?: number; iat?: number } = {};
+  if (claims === undefined) return out;
+  if (typeof claims.exp === "number" && Number.isFinite(claims.exp * 1000)) {
+    out.exp = claims.exp * 1000;
   }
+  if (typeof claims.iat === "number" && Number.isFinite(claims.iat * 1000)) {
+    out.iat = claims.iat * 1000;
+  }
+  return out;
 }
 
 /**

@@ -12,9 +12,11 @@ import {
   OAuthError,
   refreshToken,
   retry,
+  signState,
   timeout,
   TimeoutError,
   tokenSource,
+  verifyState,
 } from "../../mod.ts";
 
 const CLIENT = { clientId: "svc", clientSecret: "svc-secret" };
@@ -215,4 +217,17 @@ describe("authfetch core on Bun", () => {
     expect(error.error).toBe("invalid_grant");
     expect(String(error.message)).not.toContain(start.refreshToken!);
   });
+});
+
+test("signState() and verifyState() load jose on first use", async () => {
+  const options = {
+    key: "k".repeat(32),
+    clientId: "web",
+    issuer: "https://as.example",
+  };
+  const state = await signState(options);
+  expect(state.split(".").length).toBe(3);
+  expect((await verifyState(state, options)).expiresAt).toBeGreaterThan(
+    Date.now(),
+  );
 });

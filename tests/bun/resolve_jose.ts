@@ -1,7 +1,7 @@
 /**
  * A Bun plugin, preloaded by bunfig.toml. The core imports the bare specifier `jose` (Deno maps it in
  * deno.json); the core lives outside this directory, so Bun would look for `node_modules` beside it.
- * This rewrites `"jose"` in the core's source files to tests/bun/node_modules/jose (installed from
+ * This rewrites `"jose"` (static imports and `import("jose")`) in the core's source files to tests/bun/node_modules/jose (installed from
  * package.json). It uses `onLoad` because Bun's runtime `onResolve` does not fire for bare specifiers
  * (oven-sh/bun#40579).
  *
@@ -21,8 +21,8 @@ plugin({
   setup(build) {
     build.onLoad({ filter: core }, async ({ path }) => ({
       contents: (await Bun.file(path).text()).replaceAll(
-        /from "jose"/g,
-        `from ${JSON.stringify(jose)}`,
+        /(from |import\()"jose"/g,
+        (_, before) => `${before}${JSON.stringify(jose)}`,
       ),
       loader: "ts",
     }));

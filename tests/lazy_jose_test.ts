@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+
+const root = new URL("../", import.meta.url);
+const rel = (specifier: string) => specifier.replace(root.href, "");
+
+interface Edge {
+  from: string;
+  to: string;
+  dynamic: boolean;
+}
+
+async function graphOf(entry: URL): Promise<{ edges: Edge[]; modules: string[] }> {
+  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry.pathname],
+    cwd: root.pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(success, new TextDecoder().decode(stderr));
+  const graph = JSON.parse(new TextDecoder().decode(stdout));
+  const edges: Edge[] = [];
+  for (const module of graph.modules) {
+    for (const dependency of module.dependencies ?? []) {
+      // type-only imports (`import type`) have no `code` entry: they are erased
+      if (dependency.code?.specifier === undefined) continue;
+      edges.push({
+        from: module.specifier,
+        to: dependency.code.specifier,
+        dynamic: dependency.isDynamic === true,
+      });
+    }
+  }
+  return { edges, modules: graph.modules.map((m: { specifier: string }) => m.specifier) };
+}
+
+function staticClosure(entry: string, edges: Edge[]): Set<string> {
+  const seen = new Set([entry]);
+  const queue = [entry];
+  while (queue.length > 0) {
+    const from = queue.pop()!;
+    for (const edge of edges) {
+      if (edge.from === from && !edge.dynamic && !seen.has(edge.to)) {
+        seen.add(edge.to);
+        queue.push(edge.to);
+      }
+    }
+  }
+  return seen;
+}
+
+Deno.test("mod.ts reaches jose only through the import() in src/lazy_jose.ts", async () => {
+  const entry = new URL("mod.ts", root);
+  const { edges } = await graphOf(entry);
+  const toJose = edges.filter((e) => /^npm:\/?jose@/.test(e.to));
+  assert.deepEqual(
+    toJose.map((e) => [rel(e.from), e.dynamic]),
+    [["src/lazy_jose.ts", true]],
+    "only src/lazy_jose.ts may import jose, and only with import()",
+  );
+  const loaded = [...staticClosure(entry.href, edges)].map(rel);
+  assert.ok(loaded.includes("src/grants/client_credentials.ts"), "the closure is the real graph");
+  assert.deepEqual(loaded.filter((s) => s.includes("jose@")), []);
+  // the signing code of JWT client assertions is loaded on first use too
+  assert.ok(!loaded.includes("src/oauth/client_assertion.ts"));
+});
+
+// A token endpoint and API on Python's wsgiref (a peer this library did not write). The access token
+// is a JWT without expires_in, so its expiry has to come from decoding its exp claim.
+const PYTHON_SERVER = `
+import base64, json
+from wsgiref.simple_server import make_server, WSGIRequestHandler
+
+def b64(data):
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+TOKEN = b64({"alg": "none", "typ": "JWT"}) + "." + b64({"sub": "svc", "exp": 4102444800}) + ".sig"
+BASIC = "Basic " + base64.b64encode(b"svc:s3cret").decode()
+
+class Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+def app(environ, start):
+    path = environ["PATH_INFO"]
+    if path == "/token" and environ["REQUEST_METHOD"] == "POST":
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
+        if environ.get("HTTP_AUTHORIZATION") != BASIC or body != "grant_type=client_credentials":
+            start("401 Unauthorized", [("Content-Type", "application/json")])
+            return [b'{"error":"invalid_client"}']
+        start("200 OK", [("Content-Type", "application/json"), ("Cache-Control", "no-store")])
+        return [json.dumps({"access_token": TOKEN, "token_type": "Bearer"}).encode()]
+    if path == "/api" and environ.get("HTTP_AUTHORIZATION") == "Bearer " + TOKEN:
+        start("200 OK", [("Content-Type", "application/json")])
+        return [b'{"ok":true}']
+    start("401 Unauthorized", [("WWW-Authenticate", "Bearer")])
+    return [b""]
+
+server = make_server("127.0.0.1", 0, app, handler_class=Quiet)
+print(server.server_port, flush=True)
+server.serve_forever()
+`;
+
+Deno.test("a client-credentials call through mod.ts never evaluates jose; signing a state does", async () => {
+  const dir = await Deno.makeTempDir();
+  const python = new Deno.Command("/usr/bin/python3", {
+    args: ["-c", PYTHON_SERVER],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const line = await python.stdout.pipeThrough(new TextDecoderStream()).getReader().read();
+    const origin = `http://127.0.0.1:${Number(line.value)}`;
+    // jose is mapped to a probe that records its evaluation, then re-exports the real jose
+    await Deno.writeTextFile(
+      `${dir}/jose_probe.ts`,
+      '(globalThis as Record<string, unknown>).joseEvaluated = true;\nexport * from "npm:jose@^6.2.2";\n',
+    );
+    await Deno.writeTextFile(
+      `${dir}/deno.json`,
+      JSON.stringify({ imports: { jose: "./jose_probe.ts" } }),
+    );
+    await Deno.writeTextFile(
+      `${dir}/main.ts`,
+      `import { auth, clientCredentials, createFetch, signState, tokenSource } from ${
+        JSON.stringify(new URL("mod.ts", root).href)
+      };
+const evaluated = () => (globalThis as Record<string, unknown>).joseEvaluated === true;
+const tokens = tokenSource(clientCredentials({ tokenUrl: "${origin}/token", clientId: "svc", clientSecret: "s3cret" }));
+const api = createFetch([auth(tokens)]);
+const response = await api("${origin}/api");
+const body = await response.text();
+const token = await tokens.getToken();
+const afterCall = evaluated();
+await signState({ key: "k".repeat(32), clientId: "web", issuer: "https://as.example" });
+console.log(JSON.stringify({ status: response.status, body, expiresAt: token.expiresAt, afterCall, afterSigning: evaluated() }));
+`,
+    );
+    const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-lock",
+        "--allow-net=127.0.0.1",
+        "--config",
+        `${dir}/deno.json`,
+        `${dir}/main.ts`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(success, new TextDecoder().decode(stderr));
+    const result = JSON.parse(new TextDecoder().decode(stdout));
+    assert.equal(result.status, 200);
+    assert.equal(result.body, '{"ok":true}');
+    assert.equal(result.expiresAt, 4102444800_000, "expiry read from the JWT exp, without jose");
+    assert.equal(result.afterCall, false, "jose was evaluated on the client-credentials path");
+    assert.equal(result.afterSigning, true, "the probe works: signing a state loads jose");
+  } finally {
+    python.kill();
+    await python.status;
+    await python.stdout.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
