@@ -24,6 +24,12 @@ let clock: AbortSignal | undefined;
 let clockAt = Infinity;
 
 function arm(at: number): void {
+  // A clock that fired while nobody listened (every deadline was cleared before it) is spent: an
+  // abort event is dispatched once, so a listener added now would never run.
+  if (clock?.aborted) {
+    clock = undefined;
+    clockAt = Infinity;
+  }
   if (clock !== undefined && clockAt <= at) {
     // Listening refs the timer (Deno keeps the event loop alive for a timeout signal with listeners);
     // adding the same listener again is a no-op.

@@ -39,6 +39,23 @@ Deno.test("startDeadline() drops a cleared deadline at once and never fires it",
   assert.ok(deadlines.every((d) => !d.signal.aborted));
 });
 
+Deno.test("startDeadline() fires after an earlier deadline was cleared and its clock ran out unheard", async () => {
+  // The first deadline arms the clock for 2 ms and is cleared at once; the clock then fires with no
+  // listener. A later, longer deadline must not wait on that spent clock.
+  startDeadline(2, undefined, () => "cleared").clear();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const later = startDeadline(5, undefined, () => "later");
+  await new Promise<void>((resolve, reject) => {
+    const guard = setTimeout(() => reject(new Error("the later deadline never fired")), 1_000);
+    later.signal.addEventListener("abort", () => {
+      clearTimeout(guard);
+      resolve();
+    });
+  });
+  assert.ok(later.signal.reason instanceof TimeoutError);
+  assert.equal(later.signal.reason.message, "later");
+});
+
 Deno.test("startDeadline() longer than a timer can hold (2^31 ms) neither fires early nor spins", async () => {
   const original = AbortSignal.timeout;
   let arms = 0;
