@@ -17,21 +17,15 @@ import {
 } from "../peers/strict_token_server.ts";
 import { type RedisServer, startRedisServer } from "../peers/redis_server.ts";
 import type { StrictWorkerConfig, StrictWorkerResult } from "./workers/strict_worker.ts";
+import { spawnWorkerScript, type Worker } from "./_workers.ts";
 
 const WORKER = new URL("./workers/strict_worker.ts", import.meta.url).pathname;
-const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** Processes per scenario. */
 export const PROCESSES = 3;
 
 /** A spawned strict worker. */
-export interface StrictWorker {
-  ready: Promise<void>;
-  go(): Promise<void>;
-  result: Promise<StrictWorkerResult>;
-  pid: number;
-  kill(signal: Deno.Signal): void;
-}
+export type StrictWorker = Worker<StrictWorkerResult>;
 
 /**
  * Starts one worker; `onMarker` hears its `@…` lines at once.
@@ -44,70 +38,36 @@ export function spawnStrict(
   config: StrictWorkerConfig,
   onMarker: (marker: string) => void = () => {},
 ): StrictWorker {
-  const debug = Deno.env.get("WORKER_DEBUG") !== undefined;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--lock=tests/deno.lock",
-      "--unstable-kv",
-      "--quiet",
-      WORKER,
-      JSON.stringify(config),
-    ],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: debug ? "inherit" : "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const stderr = debug ? Promise.resolve("") : new Response(child.stderr).text();
-  let onReady!: () => void;
-  const ready = new Promise<void>((resolve) => onReady = resolve);
-  const lines = (async () => {
-    const out: string[] = [];
-    let buffer = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let newline;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (line === "ready") onReady();
-        else if (line.startsWith("@")) onMarker(line);
-        else out.push(line);
-      }
-    }
-    return out;
-  })();
-  const writer = child.stdin.getWriter();
-  const status = child.status.then(async (st) => {
-    await writer.close().catch(() => {});
-    return st;
-  });
-  const result = Promise.all([lines, stderr, status]).then(([out, err, st]) => {
-    const last = out.findLast((line) => line.startsWith("{"));
-    if (last === undefined) {
-      throw new Error(
-        `worker exited (${st.code}/${st.signal}) without a result: ${err.slice(-2000)}`,
-      );
-    }
-    return JSON.parse(last) as StrictWorkerResult;
-  });
-  result.catch(() => {});
-  return {
-    ready: Promise.race([ready, status.then(() => {})]),
-    go: () => writer.write(new TextEncoder().encode("go\n")).catch(() => {}),
-    result,
-    pid: child.pid,
-    kill: (signal) => {
-      try {
-        child.kill(signal);
-      } catch {
-        // gone
-      }
-    },
+  return spawnWorkerScript<StrictWorkerConfig, StrictWorkerResult>(WORKER, config, onMarker);
+}
+
+/**
+ * Adds up the workers' results and the token server's counts, prints them as a `figures` line and
+ * appends them to `$STRICT_FIGURES` when set.
+ *
+ * @param stats The token server's counts.
+ * @param results The workers' results.
+ * @param labels What the figures are of (store, scenario, run).
+ * @returns The totals.
+ */
+export async function recordTotals(
+  stats: StrictStats,
+  results: StrictWorkerResult[],
+  labels: Record<string, string | number>,
+): Promise<Totals> {
+  const totals: Totals = {
+    ...stats,
+    calls: results.reduce((n, r) => n + r.calls, 0),
+    failures: results.reduce((n, r) => n + r.failures, 0),
+    wrong: results.reduce((n, r) => n + r.wrong, 0),
+    storeErrors: results.reduce((n, r) => n + r.storeErrors, 0),
+    errors: results.flatMap((r) => r.errors),
   };
+  const figures = { ...labels, ...totals };
+  console.log(`figures ${JSON.stringify(figures)}`);
+  const file = Deno.env.get("STRICT_FIGURES");
+  if (file) await Deno.writeTextFile(file, JSON.stringify(figures) + "\n", { append: true });
+  return totals;
 }
 
 /** The store kinds the scenarios run on. */
@@ -247,20 +207,11 @@ export async function strictTests(kind: StrictKind, scenarios: Scenario[]): Prom
           const during = scenario.during?.(ctx);
           const results = await Promise.all(ctx.workers.map((w) => w.result));
           await during;
-          const totals: Totals = {
-            ...server.stats,
-            calls: results.reduce((n, r) => n + r.calls, 0),
-            failures: results.reduce((n, r) => n + r.failures, 0),
-            wrong: results.reduce((n, r) => n + r.wrong, 0),
-            storeErrors: results.reduce((n, r) => n + r.storeErrors, 0),
-            errors: results.flatMap((r) => r.errors),
-          };
-          const figures = { store: kind, scenario: scenario.name, run: id, ...totals };
-          console.log(`figures ${JSON.stringify(figures)}`);
-          const file = Deno.env.get("STRICT_FIGURES");
-          if (file) {
-            await Deno.writeTextFile(file, JSON.stringify(figures) + "\n", { append: true });
-          }
+          const totals = await recordTotals(server.stats, results, {
+            store: kind,
+            scenario: scenario.name,
+            run: id,
+          });
           scenario.expect(totals);
         } finally {
           for (const worker of ctx.workers) {

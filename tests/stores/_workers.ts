@@ -1,5 +1,6 @@
 /**
- * Spawns worker processes (`deno run tests/stores/workers/token_worker.ts`) and collects their results.
+ * Spawns worker processes (`tests/stores/workers/token_worker.ts`, `strict_worker.ts`) and collects
+ * their results.
  *
  * @module
  */
@@ -11,27 +12,38 @@ export type { WorkerConfig, WorkerResult };
 const WORKER = new URL("./workers/token_worker.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** A spawned worker. */
-export interface Worker {
-  /** Resolves when the worker printed `ready`. */
+/** A spawned worker process. */
+export interface Worker<R = WorkerResult> {
+  /** Resolves when the worker printed `ready` (or exited). */
   ready: Promise<void>;
   /** Lets the worker start. */
   go(): Promise<void>;
-  /** The worker's result; rejects when it exits without one. */
-  result: Promise<WorkerResult>;
-  /** Sends a signal. */
+  /** The worker's result (its last stdout line starting with `{`); rejects when it exits without one. */
+  result: Promise<R>;
+  /** Its process id. */
+  pid: number;
+  /** Sends a signal (nothing when it is gone). */
   kill(signal: Deno.Signal): void;
   /** The exit status. */
   status: Promise<Deno.CommandStatus>;
 }
 
 /**
- * Starts one worker.
+ * Starts one worker script (`deno run -A --lock=tests/deno.lock <script> <config as JSON>`): it prints
+ * `ready`, waits for `go` on stdin, and prints its result as a JSON line. With `onMarker`, stdout lines
+ * starting with `@` are handed to it at once instead of being kept.
  *
+ * @param script The worker module's path.
  * @param config Its configuration.
+ * @param onMarker Called with each marker line.
  * @returns The worker.
  */
-export function spawnWorker(config: WorkerConfig): Worker {
+export function spawnWorkerScript<C, R>(
+  script: string,
+  config: C,
+  onMarker?: (marker: string) => void,
+): Worker<R> {
+  const debug = Boolean(Deno.env.get("WORKER_DEBUG"));
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -39,34 +51,35 @@ export function spawnWorker(config: WorkerConfig): Worker {
       "--lock=tests/deno.lock",
       "--unstable-kv",
       "--quiet",
-      WORKER,
+      script,
       JSON.stringify(config),
     ],
     cwd: ROOT,
     stdin: "piped",
     stdout: "piped",
     env: { NO_COLOR: "1" },
-    stderr: Deno.env.get("WORKER_DEBUG") ? "inherit" : "piped",
+    stderr: debug ? "inherit" : "piped",
   }).spawn();
-  const stderr = Deno.env.get("WORKER_DEBUG")
-    ? Promise.resolve("")
-    : new Response(child.stderr).text();
+  const stderr = debug ? Promise.resolve("") : new Response(child.stderr).text();
   let onReady!: () => void;
   const ready = new Promise<void>((resolve) => onReady = resolve);
   const lines = (async () => {
     const out: string[] = [];
+    const take = (line: string) => {
+      if (line === "ready") onReady();
+      else if (onMarker !== undefined && line.startsWith("@")) onMarker(line);
+      else out.push(line);
+    };
     let buffer = "";
     for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
       buffer += chunk;
       let newline;
       while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline);
+        take(buffer.slice(0, newline));
         buffer = buffer.slice(newline + 1);
-        if (line === "ready") onReady();
-        else out.push(line);
       }
     }
-    if (buffer) out.push(buffer);
+    if (buffer) take(buffer);
     return out;
   })();
   const writer = child.stdin.getWriter();
@@ -81,13 +94,14 @@ export function spawnWorker(config: WorkerConfig): Worker {
         `worker exited (${st.code}/${st.signal}) without a result: ${err.slice(-2000)}`,
       );
     }
-    return JSON.parse(last) as WorkerResult;
+    return JSON.parse(last) as R;
   });
   result.catch(() => {});
   return {
     ready: Promise.race([ready, status.then(() => {})]),
     go: () => writer.write(new TextEncoder().encode("go\n")).catch(() => {}),
     result,
+    pid: child.pid,
     kill: (signal) => {
       try {
         child.kill(signal);
@@ -97,6 +111,16 @@ export function spawnWorker(config: WorkerConfig): Worker {
     },
     status,
   };
+}
+
+/**
+ * Starts one token worker (`workers/token_worker.ts`).
+ *
+ * @param config Its configuration.
+ * @returns The worker.
+ */
+export function spawnWorker(config: WorkerConfig): Worker {
+  return spawnWorkerScript<WorkerConfig, WorkerResult>(WORKER, config);
 }
 
 /**

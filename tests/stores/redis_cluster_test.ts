@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { password } from "../../mod.ts";
 import { startStrictTokenServer } from "../peers/strict_token_server.ts";
 import { startRedisCluster } from "../peers/redis_cluster.ts";
-import { clean, PROCESSES, spawnStrict, type Totals } from "./_strict.ts";
+import { clean, PROCESSES, recordTotals, spawnStrict, type Totals } from "./_strict.ts";
 
 const cluster = await startRedisCluster().catch((error) => {
   console.warn(`Redis Cluster did not start: ${error}`);
@@ -42,19 +42,7 @@ async function run(
       await Promise.all(workers.map((w) => w.ready));
       await Promise.all(workers.map((w) => w.go()));
       const results = await Promise.all(workers.map((w) => w.result));
-      const totals: Totals = {
-        ...server.stats,
-        calls: results.reduce((n, r) => n + r.calls, 0),
-        failures: results.reduce((n, r) => n + r.failures, 0),
-        wrong: results.reduce((n, r) => n + r.wrong, 0),
-        storeErrors: results.reduce((n, r) => n + r.storeErrors, 0),
-        errors: results.flatMap((r) => r.errors),
-      };
-      const figures = { store: client, scenario: name, ...totals };
-      console.log(`figures ${JSON.stringify(figures)}`);
-      const file = Deno.env.get("STRICT_FIGURES");
-      if (file) await Deno.writeTextFile(file, JSON.stringify(figures) + "\n", { append: true });
-      return totals;
+      return await recordTotals(server.stats, results, { store: client, scenario: name });
     } finally {
       for (const worker of workers) worker.kill("SIGKILL");
       await Promise.allSettled(workers.map((w) => w.result));
