@@ -12,6 +12,8 @@
  * @module
  */
 
+import { ConnReader, listenRaw, readHttpRequest, writeAll } from "./raw_socket.ts";
+
 /** What one request can be answered with. */
 export type FaultKind =
   /** Serve normally. */
@@ -178,102 +180,21 @@ interface ParsedRequest {
   body: Uint8Array;
 }
 
-const CRLF2 = new Uint8Array([13, 10, 13, 10]);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-class ConnReader {
-  #conn: Deno.Conn;
-  #buf = new Uint8Array(0);
-  constructor(conn: Deno.Conn) {
-    this.#conn = conn;
-  }
-  async #fill(): Promise<boolean> {
-    const chunk = new Uint8Array(16384);
-    const n = await this.#conn.read(chunk);
-    if (n === null) return false;
-    const merged = new Uint8Array(this.#buf.length + n);
-    merged.set(this.#buf);
-    merged.set(chunk.subarray(0, n), this.#buf.length);
-    this.#buf = merged;
-    return true;
-  }
-  async until(pattern: Uint8Array): Promise<Uint8Array | null> {
-    for (;;) {
-      const at = indexOf(this.#buf, pattern);
-      if (at >= 0) {
-        const out = this.#buf.slice(0, at);
-        this.#buf = this.#buf.slice(at + pattern.length);
-        return out;
-      }
-      if (!await this.#fill()) return null;
-    }
-  }
-  async exactly(n: number): Promise<Uint8Array | null> {
-    while (this.#buf.length < n) if (!await this.#fill()) return null;
-    const out = this.#buf.slice(0, n);
-    this.#buf = this.#buf.slice(n);
-    return out;
-  }
-  /** Resolves when the peer closes (or the connection errors). */
-  async drain(): Promise<void> {
-    try {
-      while (await this.#fill()) this.#buf = new Uint8Array(0);
-    } catch {
-      // closed
-    }
-  }
-}
-
-function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
 async function readRequest(reader: ConnReader): Promise<ParsedRequest | null> {
-  const head = await reader.until(CRLF2);
-  if (head === null) return null;
-  const lines = decoder.decode(head).split("\r\n");
-  const [method, path] = lines[0].split(" ");
+  const wire = await readHttpRequest(reader);
+  if (wire === null) return null;
   const headers = new Headers();
-  for (const line of lines.slice(1)) {
-    const i = line.indexOf(":");
-    if (i > 0) headers.append(line.slice(0, i).trim(), line.slice(i + 1).trim());
-  }
-  let body: Uint8Array = new Uint8Array(0);
-  if (/chunked/i.test(headers.get("transfer-encoding") ?? "")) {
-    const parts: Uint8Array[] = [];
-    for (;;) {
-      const sizeLine = await reader.until(new Uint8Array([13, 10]));
-      if (sizeLine === null) return null;
-      const size = parseInt(decoder.decode(sizeLine).split(";")[0], 16);
-      if (size === 0) {
-        await reader.until(new Uint8Array([13, 10]));
-        break;
-      }
-      const part = await reader.exactly(size + 2);
-      if (part === null) return null;
-      parts.push(part.subarray(0, size));
-    }
-    const total = parts.reduce((s, p) => s + p.length, 0);
-    body = new Uint8Array(total);
-    let o = 0;
-    for (const p of parts) {
-      body.set(p, o);
-      o += p.length;
-    }
-  } else {
-    const length = Number(headers.get("content-length") ?? 0);
-    if (length > 0) {
-      const read = await reader.exactly(length);
-      if (read === null) return null;
-      body = read;
+  for (const [name, value] of wire.headers) {
+    try {
+      headers.append(name, value);
+    } catch {
+      // not a header line
     }
   }
-  return { method, path, headers, body };
+  return { method: wire.method, path: wire.target, headers, body: wire.body };
 }
 
 interface Answer {
@@ -306,11 +227,6 @@ function serialize(answer: Answer, options: { length?: boolean; close?: boolean 
   return { head: encoder.encode(lines.join("\r\n") + "\r\n\r\n"), body };
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-}
-
 const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
 
 /**
@@ -329,10 +245,8 @@ export function startFaultServer(options: FaultServerOptions = {}): FaultServer 
   };
   const random = seededRandom(options.seed ?? 1);
   const slowDelay = options.slowByteDelay ?? 1;
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  const origin = `http://127.0.0.1:${port}`;
-  const conns = new Set<Deno.Conn>();
+  const listener = listenRaw(handle);
+  const { origin, port } = listener;
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const queues: Record<FaultTarget, Fault[]> = { token: [], api: [] };
   const counters: FaultCounters = {
@@ -582,34 +496,14 @@ export function startFaultServer(options: FaultServerOptions = {}): FaultServer 
   }
 
   async function handle(conn: Deno.Conn): Promise<void> {
-    conns.add(conn);
     const reader = new ConnReader(conn);
-    try {
-      for (;;) {
-        const request = await readRequest(reader);
-        if (request === null) break;
-        const keep = await respond(conn, reader, request);
-        if (!keep || /close/i.test(request.headers.get("connection") ?? "")) break;
-      }
-    } catch {
-      // connection errors are part of the game
-    } finally {
-      conns.delete(conn);
-      try {
-        conn.close();
-      } catch {
-        // already closed
-      }
+    for (;;) {
+      const request = await readRequest(reader);
+      if (request === null) break;
+      const keep = await respond(conn, reader, request);
+      if (!keep || /close/i.test(request.headers.get("connection") ?? "")) break;
     }
   }
-
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) handle(conn);
-    } catch {
-      // listener closed
-    }
-  })();
 
   return {
     origin,
@@ -626,21 +520,9 @@ export function startFaultServer(options: FaultServerOptions = {}): FaultServer 
     },
     async close() {
       closing = true;
-      try {
-        listener.close();
-      } catch {
-        // already closed
-      }
-      for (const conn of conns) {
-        try {
-          conn.close();
-        } catch {
-          // already closed
-        }
-      }
+      await listener.close();
       for (const id of timers) clearTimeout(id);
       timers.clear();
-      await accepting;
       // Let connection handlers see their closed sockets.
       await new Promise((resolve) => setTimeout(resolve, 0));
     },

@@ -12,17 +12,9 @@
  * @module
  */
 
-/** One request as it came off the wire. */
-export interface WireRequest {
-  /** The request line, `POST /ok/x HTTP/1.1`. */
-  line: string;
-  /** Header lines as sent (name lowercased), in order. */
-  headers: [string, string][];
-  /** The body bytes after de-chunking. */
-  body: Uint8Array;
-  /** `true` when the body came with `Transfer-Encoding: chunked`. */
-  chunked: boolean;
-}
+import { ConnReader, listenRaw, readHttpRequest, type WireRequest } from "./raw_socket.ts";
+
+export type { WireRequest };
 
 /** A running strict server. */
 export interface StrictServer {
@@ -35,7 +27,6 @@ export interface StrictServer {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * Starts the server on 127.0.0.1, port 0.
@@ -43,54 +34,17 @@ const decoder = new TextDecoder();
  * @returns The server.
  */
 export function startStrictServer(): StrictServer {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const origin = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
   const requests: WireRequest[] = [];
   const seen = new Set<string>();
-  const conns = new Set<Deno.Conn>();
 
   async function handle(conn: Deno.Conn): Promise<void> {
-    conns.add(conn);
-    const reader = new Reader(conn);
-    try {
-      for (;;) {
-        const head = await reader.until("\r\n\r\n");
-        if (head === null) break;
-        const [line, ...rest] = decoder.decode(head).split("\r\n");
-        const headers = rest.map((h): [string, string] => {
-          const colon = h.indexOf(":");
-          return [h.slice(0, colon).toLowerCase(), h.slice(colon + 1).trim()];
-        });
-        const get = (name: string) => headers.find(([n]) => n === name)?.[1];
-        const chunked = /chunked/i.test(get("transfer-encoding") ?? "");
-        let body: Uint8Array = new Uint8Array(0);
-        if (chunked) {
-          const parts: Uint8Array[] = [];
-          for (;;) {
-            const size = parseInt(decoder.decode((await reader.until("\r\n"))!), 16);
-            if (size === 0) {
-              await reader.until("\r\n");
-              break;
-            }
-            parts.push((await reader.exactly(size))!);
-            await reader.exactly(2);
-          }
-          body = concat(parts);
-        } else if (get("content-length") !== undefined) {
-          body = (await reader.exactly(Number(get("content-length"))))!;
-        }
-        requests.push({ line, headers, body, chunked });
-        await conn.write(encoder.encode(answer(line, get, chunked)));
-      }
-    } catch {
-      // the client went away
-    } finally {
-      conns.delete(conn);
-      try {
-        conn.close();
-      } catch {
-        // closed already
-      }
+    const reader = new ConnReader(conn);
+    for (;;) {
+      const request = await readHttpRequest(reader);
+      if (request === null) break;
+      requests.push(request);
+      const get = (name: string) => request.headers.find(([n]) => n === name)?.[1];
+      await conn.write(encoder.encode(answer(request.line, get, request.chunked)));
     }
   }
 
@@ -114,78 +68,6 @@ export function startStrictServer(): StrictServer {
     return reply(200);
   }
 
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) handle(conn);
-    } catch {
-      // closed
-    }
-  })();
-
-  return {
-    origin,
-    requests,
-    async close() {
-      listener.close();
-      for (const conn of conns) {
-        try {
-          conn.close();
-        } catch {
-          // closed already
-        }
-      }
-      await accepting;
-    },
-  };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-class Reader {
-  #conn: Deno.Conn;
-  #buf: Uint8Array = new Uint8Array(0);
-  constructor(conn: Deno.Conn) {
-    this.#conn = conn;
-  }
-  async #fill(): Promise<boolean> {
-    const chunk = new Uint8Array(65536);
-    const n = await this.#conn.read(chunk);
-    if (n === null) return false;
-    this.#buf = concat([this.#buf, chunk.subarray(0, n)]);
-    return true;
-  }
-  async until(text: string): Promise<Uint8Array | null> {
-    const needle = encoder.encode(text);
-    for (;;) {
-      const at = find(this.#buf, needle);
-      if (at >= 0) {
-        const out = this.#buf.slice(0, at);
-        this.#buf = this.#buf.slice(at + needle.length);
-        return out;
-      }
-      if (!await this.#fill()) return null;
-    }
-  }
-  async exactly(n: number): Promise<Uint8Array | null> {
-    while (this.#buf.length < n) if (!await this.#fill()) return null;
-    const out = this.#buf.slice(0, n);
-    this.#buf = this.#buf.slice(n);
-    return out;
-  }
-}
-
-function find(haystack: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
+  const { origin, close } = listenRaw(handle);
+  return { origin, requests, close };
 }

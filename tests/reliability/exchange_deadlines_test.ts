@@ -8,46 +8,27 @@ import {
   TimeoutError,
   tokenSource,
 } from "../../mod.ts";
+import {
+  ConnReader,
+  listenRaw,
+  type RawListener,
+  readHttpRequest,
+  writeAll,
+} from "../peers/raw_socket.ts";
 
 /** A raw peer that answers every request with headers and the start of a JSON body, then falls silent. */
-function stallingPeer() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) {
-        conns.push(conn);
-        (async () => {
-          try {
-            await conn.read(new Uint8Array(65536));
-            await conn.write(
-              new TextEncoder().encode(
-                'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"a',
-              ),
-            );
-          } catch {
-            // the client gave up
-          }
-        })();
-      }
-    } catch {
-      // closed
-    }
-  })();
-  return {
-    origin: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
-    async close() {
-      listener.close();
-      for (const conn of conns) {
-        try {
-          conn.close();
-        } catch {
-          // closed already
-        }
-      }
-      await accepting;
-    },
-  };
+function stallingPeer(): RawListener {
+  return listenRaw(async (conn) => {
+    const reader = new ConnReader(conn);
+    await readHttpRequest(reader);
+    await writeAll(
+      conn,
+      new TextEncoder().encode(
+        'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"a',
+      ),
+    );
+    await reader.drain(); // until the client gives up
+  });
 }
 
 Deno.test("every exchange the library makes itself ends at its deadline when the answer stalls mid-body", async () => {
