@@ -8,11 +8,15 @@
 import assert from "node:assert/strict";
 import { decodeJwt, exportJWK, generateKeyPair } from "jose";
 import { run } from "../../src/cli/main.ts";
-import { cli, cliHome, type CliResult } from "./_cli.ts";
-import { startRawServer } from "./_raw_http.ts";
+import { cli, type CliHome, cliHome, type CliResult } from "./_cli.ts";
+import { type RawServer, startRawServer } from "./_raw_http.ts";
 
-function tokenServer() {
-  return startRawServer(() => ({
+/** A CLI home and a raw token server that counts requests, for one test. */
+async function withTokenServer(
+  test: (home: CliHome, server: RawServer) => Promise<void>,
+): Promise<void> {
+  await using home = await cliHome();
+  const server = startRawServer(() => ({
     headers: { "content-type": "application/json", "cache-control": "no-store" },
     body: JSON.stringify({
       access_token: "at-from-raw-server-1",
@@ -20,6 +24,22 @@ function tokenServer() {
       expires_in: 3600,
     }),
   }));
+  try {
+    await test(home, server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** The client-credentials flags against `server`: token URL, then the client id unless `clientId` is false. */
+function ccFlags(server: RawServer, clientId = true): string[] {
+  return [
+    "--token-url",
+    `${server.origin}/token`,
+    ...(clientId ? ["--client-id", "svc"] : []),
+    "--grant",
+    "client_credentials",
+  ];
 }
 
 function usageLine(r: CliResult): string {
@@ -31,18 +51,9 @@ function usageLine(r: CliResult): string {
   return lines[0].slice("authfetch: usage error: ".length);
 }
 
-Deno.test("authfetch token with client credentials and no AUTHFETCH_CLIENT_SECRET exits 2 naming the variable, sending nothing", async () => {
-  await using home = await cliHome();
-  const server = tokenServer();
-  try {
-    const flags = [
-      "--token-url",
-      `${server.origin}/token`,
-      "--client-id",
-      "svc",
-      "--grant",
-      "client_credentials",
-    ];
+Deno.test("authfetch token with client credentials and no AUTHFETCH_CLIENT_SECRET exits 2 naming the variable, sending nothing", () =>
+  withTokenServer(async (home, server) => {
+    const flags = ccFlags(server);
     const token = await cli(["token", ...flags], home.env);
     assert.equal(
       usageLine(token),
@@ -64,26 +75,13 @@ Deno.test("authfetch token with client credentials and no AUTHFETCH_CLIENT_SECRE
     const renamed = await cli(["token", "-p", "svc"], home.env);
     assert.match(usageLine(renamed), /^The client secret is needed: set SVC_SECRET /);
     assert.equal(server.requests.length, 0, "no request without client authentication");
-  } finally {
-    await server.close();
-  }
-});
+  }));
 
-Deno.test("authfetch token asks for a missing client secret on a terminal and sends it with Basic auth", async () => {
-  await using home = await cliHome();
-  const server = tokenServer();
-  try {
+Deno.test("authfetch token asks for a missing client secret on a terminal and sends it with Basic auth", () =>
+  withTokenServer(async (home, server) => {
     const prompts: string[] = [];
     let stdout = "";
-    const code = await run([
-      "token",
-      "--token-url",
-      `${server.origin}/token`,
-      "--client-id",
-      "svc",
-      "--grant",
-      "client_credentials",
-    ], {
+    const code = await run(["token", ...ccFlags(server)], {
       env: (name) => home.env[name],
       stdout: (chunk) => Promise.resolve(void (stdout += String(chunk))),
       stderr: () => Promise.resolve(),
@@ -100,27 +98,14 @@ Deno.test("authfetch token asks for a missing client secret on a terminal and se
       server.requests[0].header("authorization"),
       `Basic ${btoa("svc:typed-secret-123")}`,
     );
-  } finally {
-    await server.close();
-  }
-});
+  }));
 
-Deno.test("authfetch token with client credentials and AUTHFETCH_PRIVATE_KEY uses private_key_jwt without a secret", async () => {
-  await using home = await cliHome();
-  const server = tokenServer();
-  try {
+Deno.test("authfetch token with client credentials and AUTHFETCH_PRIVATE_KEY uses private_key_jwt without a secret", () =>
+  withTokenServer(async (home, server) => {
     const { privateKey } = await generateKeyPair("ES256", { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), alg: "ES256" };
     const r = await cli(
-      [
-        "token",
-        "--token-url",
-        `${server.origin}/token`,
-        "--client-id",
-        "svc",
-        "--grant",
-        "client_credentials",
-      ],
+      ["token", ...ccFlags(server)],
       { ...home.env, AUTHFETCH_PRIVATE_KEY: JSON.stringify(jwk) },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -131,21 +116,16 @@ Deno.test("authfetch token with client credentials and AUTHFETCH_PRIVATE_KEY use
     );
     assert.equal(decodeJwt(form.get("client_assertion")!).sub, "svc");
     assert.equal(server.requests[0].header("authorization"), undefined);
-  } finally {
-    await server.close();
-  }
-});
+  }));
 
-Deno.test("authfetch token and fetch without --client-id exit 2 with a clear, unredacted message", async () => {
-  await using home = await cliHome();
-  const server = tokenServer();
-  try {
+Deno.test("authfetch token and fetch without --client-id exit 2 with a clear, unredacted message", () =>
+  withTokenServer(async (home, server) => {
     const env = {
       ...home.env,
       AUTHFETCH_CLIENT_SECRET: "svc-secret-value",
       AUTHFETCH_PASSWORD: "pw-value-123",
     };
-    const cc = ["--token-url", `${server.origin}/token`, "--grant", "client_credentials"];
+    const cc = ccFlags(server, false);
     const expected =
       "No client id: pass --client-id ID (or put the settings in a profile, see authfetch --help)";
     assert.equal(usageLine(await cli(["token", ...cc], env)), expected);
@@ -172,7 +152,4 @@ Deno.test("authfetch token and fetch without --client-id exit 2 with a clear, un
     const pub = await cli(["token", ...password], { ...env, AUTHFETCH_CLIENT_SECRET: "" });
     assert.equal(pub.code, 0, pub.stderr);
     assert.equal(server.requests[0].header("authorization"), undefined);
-  } finally {
-    await server.close();
-  }
-});
+  }));
