@@ -35,6 +35,22 @@ function headless(logins: URL[]): ResourceLogin {
   };
 }
 
+/**
+ * A protectedResource() source for `resource` that logs in headlessly (each authorization URL is kept
+ * in `logins`) and counts its requests, with a pipeline that uses it.
+ */
+function headlessClient(resource: string, options: { offlineAccess?: boolean } = {}) {
+  const logins: URL[] = [];
+  const wire = counting();
+  const tokens = protectedResource(resource, {
+    login: headless(logins),
+    store: new MemoryStore(),
+    fetch: wire.fetch,
+    ...options,
+  });
+  return { logins, wire, tokens, api: createFetch([auth(tokens)]) };
+}
+
 /** oidc-provider with registration and resource indicators, and an API that checks the audience. */
 async function peers() {
   // Filled in once the API's URL is known; the provider reads it per request.
@@ -57,14 +73,7 @@ async function peers() {
 
 Deno.test("protectedResource() against oidc-provider: 401, discovery, registration, login, audience-bound token", async () => {
   await using p = await peers();
-  const logins: URL[] = [];
-  const wire = counting();
-  const tokens = protectedResource(p.api.resource, {
-    login: headless(logins),
-    store: new MemoryStore(),
-    fetch: wire.fetch,
-  });
-  const api = createFetch([auth(tokens)]);
+  const { logins, wire, api } = headlessClient(p.api.resource);
 
   const response = await api(p.api.resource);
   assert.equal(response.status, 200);
@@ -90,13 +99,7 @@ Deno.test("protectedResource() against oidc-provider: 401, discovery, registrati
 
 Deno.test("protectedResource() steps up on 403 insufficient_scope with the union of scopes, then replays", async () => {
   await using p = await peers();
-  const logins: URL[] = [];
-  const tokens = protectedResource(p.api.resource, {
-    login: headless(logins),
-    store: new MemoryStore(),
-    offlineAccess: false,
-  });
-  const api = createFetch([auth(tokens)]);
+  const { logins, api } = headlessClient(p.api.resource, { offlineAccess: false });
   assert.equal((await api(p.api.resource)).status, 200);
   assert.equal(logins[0].searchParams.get("scope"), "api:read");
 
@@ -119,14 +122,7 @@ Deno.test("protectedResource() steps up on 403 insufficient_scope with the union
 
 Deno.test("protectedResource() refreshes with the resource indicator and keeps the audience", async () => {
   await using p = await peers();
-  const logins: URL[] = [];
-  const wire = counting();
-  const tokens = protectedResource(p.api.resource, {
-    login: headless(logins),
-    store: new MemoryStore(),
-    fetch: wire.fetch,
-  });
-  const api = createFetch([auth(tokens)]);
+  const { logins, wire, tokens, api } = headlessClient(p.api.resource);
   assert.equal((await api(p.api.resource)).status, 200);
   const first = await tokens.getToken();
   assert.ok(first.refreshToken !== undefined, "oidc-provider issued a refresh token");
