@@ -177,40 +177,32 @@ export class KvStore implements TokenStore {
     );
     if (!result.ok) return undefined;
     const version = this.#version(token, key);
+    /** Commits `change` while this lease is still held and the token is the version it was taken on. */
+    const whileHeld = async (
+      change: (op: Deno.AtomicOperation) => Deno.AtomicOperation,
+    ): Promise<boolean> => {
+      for (;;) {
+        const [held, current] = await this.#retry(() =>
+          kv.getMany<[LeaseValue, TokenRecord]>([leaseKey, tokenKey])
+        );
+        if (held.value !== null && held.value.id !== id && held.value.until > this.#now()) {
+          return false;
+        }
+        if (this.#version(current, key) !== version) return false;
+        const committed = await this.#retry(() =>
+          change(kv.atomic().check(held).check(current)).commit()
+        );
+        if (committed.ok) return true;
+      }
+    };
     return {
-      set: async (next: Token): Promise<boolean> => {
-        for (;;) {
-          const [held, current] = await this.#retry(() =>
-            kv.getMany<[LeaseValue, TokenRecord]>([leaseKey, tokenKey])
-          );
-          if (held.value !== null && held.value.id !== id && held.value.until > this.#now()) {
-            return false;
-          }
-          if (this.#version(current, key) !== version) return false;
-          const committed = await this.#retry(() =>
-            kv.atomic().check(held).check(current)
-              .set(tokenKey, toRecord(version + 1, next), this.#expiry(next)).commit()
-          );
-          if (committed.ok) return true;
-        }
-      },
-      renew: async (ms: number): Promise<boolean> => {
-        for (;;) {
-          const [held, current] = await this.#retry(() =>
-            kv.getMany<[LeaseValue, TokenRecord]>([leaseKey, tokenKey])
-          );
-          if (held.value !== null && held.value.id !== id && held.value.until > this.#now()) {
-            return false;
-          }
-          if (this.#version(current, key) !== version) return false;
+      set: (next: Token): Promise<boolean> =>
+        whileHeld((op) => op.set(tokenKey, toRecord(version + 1, next), this.#expiry(next))),
+      renew: (ms: number): Promise<boolean> =>
+        whileHeld((op) => {
           const renewed: LeaseValue = { id, until: this.#now() + ms };
-          const committed = await this.#retry(() =>
-            kv.atomic().check(held).check(current)
-              .set(leaseKey, renewed, { expireIn: Math.max(1, ms) }).commit()
-          );
-          if (committed.ok) return true;
-        }
-      },
+          return op.set(leaseKey, renewed, { expireIn: Math.max(1, ms) });
+        }),
       release: async (): Promise<void> => {
         const held = await this.#retry(() => kv.get<LeaseValue>(leaseKey));
         if (held.value?.id !== id) return;
