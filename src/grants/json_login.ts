@@ -218,6 +218,26 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
     return token;
   };
 
+  /** Posts `body` and reads the JSON answer as a token (`context` and `answerName` name them in errors). */
+  const exchange = async (
+    url: URL,
+    body: unknown,
+    signal: AbortSignal | undefined,
+    context: string,
+    answerName: string,
+    secrets: Secrets,
+  ): Promise<Token> => {
+    const answer = await post(
+      url,
+      body,
+      signal,
+      context,
+      (response) => readJson(response, context, secrets),
+      secrets,
+    );
+    return tokenFrom(answer, answerName, secrets);
+  };
+
   const grant: JsonLoginGrant = {
     key: hashedKey("json_login", [
       loginUrl.href,
@@ -234,15 +254,14 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
         ? await options.credentials()
         : options.credentials;
       const secrets = new Secrets(stringsIn(credentials));
-      const body = await post(
+      return await exchange(
         loginUrl,
         credentials,
         request.signal,
         "login",
-        (response) => readJson(response, "login", secrets),
+        "login response",
         secrets,
       );
-      return tokenFrom(body, "login response", secrets);
     },
     async verify(token: string | Token, request: GrantRequestOptions = {}): Promise<boolean> {
       if (verifyUrl === undefined) {
@@ -275,15 +294,14 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
     grant.refresh = async (token: Token, request: GrantRequestOptions = {}): Promise<Token> => {
       const body = { [refreshRequestField]: token.refreshToken };
       const secrets = new Secrets([token.refreshToken, token.accessToken]);
-      const answer = await post(
+      const next = await exchange(
         refreshUrl,
         body,
         request.signal,
         "token refresh",
-        (response) => readJson(response, "token refresh", secrets),
+        "refresh response",
         secrets,
       );
-      const next = tokenFrom(answer, "refresh response", secrets);
       next.refreshToken ??= token.refreshToken;
       return next;
     };
