@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from "jose";
 import { clientCredentials, OAuthError } from "../../mod.ts";
-import { type OidcPeer, startOidcProvider, tokenUrl } from "../peers/oidc_provider.ts";
+import {
+  introspectAt as introspect,
+  type OidcPeer,
+  startOidcProvider,
+  tokenUrl,
+} from "../peers/oidc_provider.ts";
 
 const ES_CLIENT = "pkjwt-es256";
 const RS_CLIENT = "pkjwt-rs256";
@@ -53,18 +58,6 @@ async function withPeer(
   } finally {
     await peer.close();
   }
-}
-
-async function introspect(peer: OidcPeer, token: string): Promise<Record<string, unknown>> {
-  const response = await fetch(`${peer.issuer}/token/introspection`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${btoa("cc-client:cc-secret-value-0123456789abcdef")}`,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams({ token }),
-  });
-  return await response.json();
 }
 
 Deno.test("clientCredentials() authenticates with private_key_jwt and an ES256 CryptoKey at oidc-provider", async () => {

@@ -20,6 +20,7 @@ import {
 import {
   CC_CLIENT_ID,
   CC_CLIENT_SECRET,
+  introspectAt as introspect,
   type OidcPeer,
   startOidcProvider,
   tokenUrl,
@@ -32,18 +33,6 @@ async function withPeer(fn: (peer: OidcPeer) => Promise<void>, dpopNonce = false
   } finally {
     await peer.close();
   }
-}
-
-async function introspect(peer: OidcPeer, token: string): Promise<Record<string, unknown>> {
-  const response = await fetch(`${peer.issuer}/token/introspection`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${btoa(`${CC_CLIENT_ID}:${CC_CLIENT_SECRET}`)}`,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams({ token }),
-  });
-  return await response.json();
 }
 
 /** A fetch that records the DPoP proofs it sends. */

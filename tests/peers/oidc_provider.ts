@@ -167,6 +167,28 @@ export function tokenUrl(peer: Pick<OidcPeer, "issuer">): string {
   return `${peer.issuer}/token`;
 }
 
+/**
+ * Asks the peer's introspection endpoint about `token`, as {@link CC_CLIENT_ID} with Basic auth.
+ *
+ * @param peer The peer.
+ * @param token The token.
+ * @returns The introspection answer.
+ */
+export async function introspectAt(
+  peer: Pick<OidcPeer, "issuer">,
+  token: string,
+): Promise<Record<string, unknown>> {
+  const response = await fetch(`${peer.issuer}/token/introspection`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${btoa(`${CC_CLIENT_ID}:${CC_CLIENT_SECRET}`)}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ token }),
+  });
+  return await response.json();
+}
+
 // oidc-provider chatter that is expected in tests and carries no signal. Anything else (and every
 // console.error) is passed through untouched.
 const NOISE = [
