@@ -20,6 +20,7 @@ import {
 import { FileStore } from "../../../src/stores/file.ts";
 import { KvStore } from "../../../src/stores/kv.ts";
 import { fromIoredisCluster, fromNodeRedisCluster, RedisStore } from "../../../src/stores/redis.ts";
+import { readyThenWaitForGo } from "./handshake.ts";
 
 /** The worker's configuration. */
 export interface StrictWorkerConfig {
@@ -214,10 +215,7 @@ async function call(): Promise<void> {
   }
 }
 
-console.log("ready");
-const reader = Deno.stdin.readable.getReader();
-await reader.read();
-reader.releaseLock();
+await readyThenWaitForGo();
 
 const until = Date.now() + (config.durationMs ?? 1000);
 await Promise.all(Array.from({ length: config.concurrency ?? 2 }, async () => {

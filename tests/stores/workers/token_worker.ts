@@ -11,6 +11,7 @@
 
 import { auth, createFetch, password, tokenSource } from "../../../mod.ts";
 import { openStore, type StoreKind } from "./open_store.ts";
+import { readyThenWaitForGo } from "./handshake.ts";
 
 /** The worker's configuration. */
 export interface WorkerConfig {
@@ -76,10 +77,7 @@ async function call(): Promise<void> {
   }
 }
 
-console.log("ready");
-const reader = Deno.stdin.readable.getReader();
-await reader.read();
-reader.releaseLock();
+await readyThenWaitForGo();
 
 const started = performance.now();
 const concurrency = config.concurrency ?? 1;
