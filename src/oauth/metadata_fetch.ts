@@ -6,7 +6,8 @@
  * @module
  */
 
-import { AuthFetchError, TimeoutError } from "../errors.ts";
+import { withDeadline } from "../deadline.ts";
+import { AuthFetchError } from "../errors.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import type { Fetch } from "../pipeline.ts";
 import { excerpt } from "../redact.ts";
@@ -40,7 +41,8 @@ export type DocumentResult =
  * @param init Method, headers and body of the request (GET by default).
  * @returns The document, or why there is none (HTTP status, not JSON, a redirect refused).
  * @throws {TypeError} When the URL is not `https:` (or loopback `http:`).
- * @throws {TimeoutError} When the deadline passes.
+ * @throws {TimeoutError} When the deadline passes, whatever part of the exchange was running (on the
+ *   shared deadline clock of `src/deadline.ts`, as every other exchange).
  */
 export async function fetchDocument(
   url: string | URL,
@@ -50,92 +52,87 @@ export async function fetchDocument(
 ): Promise<DocumentResult> {
   const target = endpointUrl(url, what, options.allowInsecureHttp);
   const fetch = fetchOf(options.fetch);
-  const ms = options.timeout ?? 10_000;
-  const controller = new AbortController();
-  const caller = options.signal;
-  caller?.throwIfAborted();
-  const onAbort = () => controller.abort(caller!.reason);
-  caller?.addEventListener("abort", onAbort, { once: true });
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        new TimeoutError(
-          `Fetching the ${what} ${target.origin}${target.pathname} took more than ${ms} ms`,
-        ),
-      ),
-    ms,
+  return await withDeadline(
+    options.timeout ?? 10_000,
+    options.signal,
+    `Fetching the ${what} ${target.origin}${target.pathname}`,
+    (signal) => readDocument(fetch, target, signal, init),
   );
+}
+
+/** The exchange of {@linkcode fetchDocument}, under its deadline's `signal`. */
+async function readDocument(
+  fetch: Fetch,
+  target: URL,
+  signal: AbortSignal,
+  init: { method?: string; headers?: Record<string, string>; body?: string },
+): Promise<DocumentResult> {
+  let response: Response;
   try {
-    let response: Response;
+    response = await fetch(target.href, {
+      method: init.method ?? "GET",
+      headers: { accept: "application/json", ...init.headers },
+      body: init.body,
+      redirect: "manual",
+      signal,
+    });
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    return { ok: false, problem: `${target.href}: ${(error as Error).message}` };
+  }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel();
+    return {
+      ok: false,
+      status: response.status,
+      problem: `${target.href}: HTTP ${response.status} redirect, not followed`,
+    };
+  }
+  let text: string;
+  try {
+    text = await readCapped(response, MAX_DOCUMENT_BYTES);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    return {
+      ok: false,
+      status: response.status,
+      problem: `${target.href}: ${(error as Error).message}`,
+    };
+  }
+  if (!response.ok) {
+    let body: Record<string, unknown> | undefined;
     try {
-      response = await fetch(target.href, {
-        method: init.method ?? "GET",
-        headers: { accept: "application/json", ...init.headers },
-        body: init.body,
-        redirect: "manual",
-        signal: controller.signal,
-      });
-    } catch (error) {
-      if (controller.signal.aborted) throw controller.signal.reason;
-      return { ok: false, problem: `${target.href}: ${(error as Error).message}` };
-    }
-    if (response.status >= 300 && response.status < 400) {
-      await response.body?.cancel();
-      return {
-        ok: false,
-        status: response.status,
-        problem: `${target.href}: HTTP ${response.status} redirect, not followed`,
-      };
-    }
-    let text: string;
-    try {
-      text = await readCapped(response, MAX_DOCUMENT_BYTES);
-    } catch (error) {
-      if (controller.signal.aborted) throw controller.signal.reason;
-      return {
-        ok: false,
-        status: response.status,
-        problem: `${target.href}: ${(error as Error).message}`,
-      };
-    }
-    if (!response.ok) {
-      let body: Record<string, unknown> | undefined;
-      try {
-        const parsed = JSON.parse(text);
-        if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) body = parsed;
-      } catch {
-        // Not a JSON error body.
-      }
-      return {
-        ok: false,
-        status: response.status,
-        problem: `${target.href}: HTTP ${response.status}${text ? ` (${excerpt(text, 120)})` : ""}`,
-        body,
-      };
-    }
-    let document: unknown;
-    try {
-      document = JSON.parse(text);
+      const parsed = JSON.parse(text);
+      if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) body = parsed;
     } catch {
-      return {
-        ok: false,
-        status: response.status,
-        problem: `${target.href}: not JSON (${excerpt(text, 60)})`,
-      };
-    }
-    if (document === null || typeof document !== "object" || Array.isArray(document)) {
-      return { ok: false, status: response.status, problem: `${target.href}: not a JSON object` };
+      // Not a JSON error body.
     }
     return {
-      ok: true,
+      ok: false,
       status: response.status,
-      document: document as Record<string, unknown>,
-      headers: response.headers,
+      problem: `${target.href}: HTTP ${response.status}${text ? ` (${excerpt(text, 120)})` : ""}`,
+      body,
     };
-  } finally {
-    clearTimeout(timer);
-    caller?.removeEventListener("abort", onAbort);
   }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return {
+      ok: false,
+      status: response.status,
+      problem: `${target.href}: not JSON (${excerpt(text, 60)})`,
+    };
+  }
+  if (document === null || typeof document !== "object" || Array.isArray(document)) {
+    return { ok: false, status: response.status, problem: `${target.href}: not a JSON object` };
+  }
+  return {
+    ok: true,
+    status: response.status,
+    document: document as Record<string, unknown>,
+    headers: response.headers,
+  };
 }
 
 /**
@@ -147,18 +144,9 @@ export async function fetchDocument(
 export function deadlineFetch(options: DocumentFetchOptions): Fetch {
   const fetch = fetchOf(options.fetch);
   const ms = options.timeout ?? 10_000;
-  return async (input, init = {}) => {
-    const controller = new AbortController();
-    const caller = init.signal ?? undefined;
-    const onAbort = () => controller.abort(caller!.reason);
-    caller?.throwIfAborted();
-    caller?.addEventListener("abort", onAbort, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(new TimeoutError(`A discovery request took more than ${ms} ms`)),
-      ms,
-    );
-    try {
-      const response = await fetch(input, { ...init, signal: controller.signal });
+  return (input, init = {}) =>
+    withDeadline(ms, init.signal ?? undefined, "A discovery request", async (signal) => {
+      const response = await fetch(input, { ...init, signal });
       // The body is read by the caller within the same deadline: buffer it here.
       const body = await readCapped(response, MAX_DOCUMENT_BYTES);
       const empty = body === "" || [204, 205, 304].includes(response.status);
@@ -166,14 +154,7 @@ export function deadlineFetch(options: DocumentFetchOptions): Fetch {
         status: response.status,
         headers: response.headers,
       });
-    } catch (error) {
-      if (controller.signal.aborted) throw controller.signal.reason;
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      caller?.removeEventListener("abort", onAbort);
-    }
-  };
+    });
 }
 
 /**

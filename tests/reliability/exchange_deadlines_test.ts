@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import {
   deviceCode,
   discover,
+  discoverResource,
   introspect,
   jsonLogin,
+  registerClient,
   revoke,
   TimeoutError,
   tokenSource,
@@ -48,6 +50,9 @@ Deno.test("every exchange the library makes itself ends at its deadline when the
       "JSON login": () =>
         jsonLogin({ loginUrl: url, credentials: { username: "u", password: "p" }, timeout: 50 })
           .token(),
+      "protected resource metadata": () => discoverResource(url, { timeout: 50 }),
+      "client registration": () =>
+        registerClient(url, { client_name: "c", redirect_uris: [] }, { timeout: 50 }),
     };
     for (const [name, run] of Object.entries(exchanges)) {
       await assert.rejects(run, TimeoutError, name);
@@ -65,8 +70,12 @@ Deno.test("the caller's signal aborts an exchange while its body is read", async
       loginUrl: `${peer.origin}/login`,
       credentials: { username: "u", password: "p" },
     }).token({ signal: controller.signal });
+    const registering = registerClient(`${peer.origin}/register`, { client_name: "c" }, {
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(), 20);
     await assert.rejects(pending, { name: "AbortError" });
+    await assert.rejects(registering, { name: "AbortError" });
   } finally {
     await peer.close();
   }
