@@ -8,6 +8,8 @@
 import { deviceCode, type DevicePrompt } from "../grants/device_code.ts";
 import { authorizationCode } from "../grants/authorization_code.ts";
 import type { Token } from "../tokens/token.ts";
+import { startDeadline } from "../deadline.ts";
+import { TimeoutError } from "../errors.ts";
 import { validateIdToken } from "../oauth/id_token.ts";
 import { parse, seconds } from "./args.ts";
 import { type Resolved, resolveProfile, Secrets, storeKey, storeOf } from "./config.ts";
@@ -66,16 +68,13 @@ export async function loginCommand(ctx: Context, args: string[]): Promise<number
     ? "device"
     : "loopback";
   const timeoutMs = seconds("timeout", values.timeout, 600_000);
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(ctx.io.signal.reason);
-  ctx.io.signal.addEventListener("abort", onAbort, { once: true });
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        new DOMException(`login timed out after ${timeoutMs / 1000} s`, "TimeoutError"),
-      ),
+  // The shared deadline clock of every exchange (src/deadline.ts), linked to the CLI's own signal.
+  const deadline = startDeadline(
     timeoutMs,
+    ctx.io.signal,
+    () => `login timed out after ${timeoutMs / 1000} s`,
   );
+  const signal = deadline.signal;
   let token: Token;
   try {
     if (flow === "grant") {
@@ -84,23 +83,17 @@ export async function loginCommand(ctx: Context, args: string[]): Promise<number
           `Profile "${resolved.name}" uses an API key: there is nothing to log in to`,
         );
       }
-      token = await tokenGrant(resolved, secrets).token({ signal: controller.signal });
+      token = await tokenGrant(resolved, secrets).token({ signal });
     } else if (flow === "device") {
-      token = await deviceLogin(ctx, resolved, secrets, values, controller.signal);
+      token = await deviceLogin(ctx, resolved, secrets, values, signal);
     } else {
-      token = await loopbackLogin(ctx, resolved, secrets, values, controller.signal);
+      token = await loopbackLogin(ctx, resolved, secrets, values, signal);
     }
   } catch (error) {
-    const reason = controller.signal.reason;
-    if (
-      controller.signal.aborted && reason instanceof DOMException && reason.name === "TimeoutError"
-    ) {
-      throw reason;
-    }
+    if (signal.aborted && signal.reason instanceof TimeoutError) throw signal.reason;
     throw error;
   } finally {
-    clearTimeout(timer);
-    ctx.io.signal.removeEventListener("abort", onAbort);
+    deadline.end();
   }
   await storeOf(resolved).set(await storeKey(resolved), token);
   const parts = [`Logged in with profile "${resolved.name}"`];

@@ -10,6 +10,7 @@
 import type { Lease, TokenStore } from "./store.ts";
 import type { Token } from "./token.ts";
 import { sleep } from "../sleep.ts";
+import { schedule } from "../deadline_timer.ts";
 
 /** Options of {@linkcode StoreGuard}. */
 export interface StoreGuardOptions {
@@ -145,14 +146,18 @@ export class StoreGuard {
   }
 }
 
-/** `promise`, or a rejection once `ms` passed (the operation itself may still finish later). */
+/**
+ * `promise`, or a rejection once `ms` passed (the operation itself may still finish later). On the
+ * shared deadline clock (src/deadline_timer.ts): this runs for every store operation of every source
+ * with a store, and a setTimeout of its own costs Deno several ms the first time.
+ */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancel!: () => void;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the token store did not answer within ${ms} ms`)),
+    cancel = schedule(
       ms,
+      () => reject(new Error(`the token store did not answer within ${ms} ms`)),
     );
   });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, late]).finally(cancel);
 }

@@ -193,3 +193,24 @@ Deno.test("tokenSource() reads a token stored under the grant's legacy key, so a
   }, { store });
   assert.equal((await tokens.getToken()).accessToken, "at-stored");
 });
+
+Deno.test("tokenSource() with a store whose reads never settle gives up on them after storeTimeout and logs in for itself", async () => {
+  const errors: string[] = [];
+  let logins = 0;
+  const hanging: TokenStore = {
+    get: () => new Promise(() => {}),
+    set: () => Promise.resolve(),
+    delete: () => Promise.resolve(),
+  };
+  const tokens = tokenSource({
+    token: () => (logins++, Promise.resolve(token("own", Date.now()))),
+  }, {
+    store: hanging,
+    key: "k",
+    storeTimeout: 5,
+    onStoreError: (error) => errors.push((error as Error).message),
+  });
+  assert.equal((await tokens.getToken()).accessToken, "at-own");
+  assert.equal(logins, 1);
+  assert.deepEqual(errors, ["the token store did not answer within 5 ms"]);
+});
