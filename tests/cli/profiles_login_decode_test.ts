@@ -1,7 +1,7 @@
 /**
  * Smaller things a new user meets: `profiles show` shows environment variable names, `profiles --json`
  * gives the token state as fields, a device login validates the ID token and says who logged in (or
- * drops an ID token it cannot validate), "1 check so far", and `decode` on a terminal without a token.
+ * drops an ID token it cannot validate), "1 check so far", `login --timeout`, and `decode` on a terminal without a token.
  */
 
 import assert from "node:assert/strict";
@@ -169,6 +169,53 @@ Deno.test("authfetch login --device counts polls in words: 1 check so far, 2 che
     assert.match(stderr, /Still waiting for approval \(1 check so far\)/);
     assert.match(stderr, /Still waiting for approval \(2 checks so far\)/);
     assert.ok(!/1 checks/.test(stderr));
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("authfetch login --timeout ends a device login still pending with exit 28", async () => {
+  await using home = await cliHome();
+  const server = startRawServer((request) =>
+    request.target === "/device"
+      ? {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          device_code: "dc-0123456789",
+          user_code: "ABCD-EFGH",
+          verification_uri: "https://example.com/device",
+          expires_in: 600,
+        }),
+      }
+      : {
+        status: 400,
+        headers: { "content-type": "application/json" },
+        body: '{"error":"authorization_pending"}',
+      }
+  );
+  try {
+    let stderr = "";
+    const code = await run([
+      "login",
+      "--device",
+      "--token-url",
+      `${server.origin}/token`,
+      "--device-authorization-url",
+      `${server.origin}/device`,
+      "--client-id",
+      "dev",
+      "--poll-interval",
+      "0.01",
+      "--timeout",
+      "0.2",
+    ], {
+      env: (name) => home.env[name],
+      stderr: (chunk) => Promise.resolve(void (stderr += String(chunk))),
+      stderrIsTerminal: false,
+    });
+    assert.equal(code, 28, stderr);
+    assert.match(stderr, /authfetch: timed out: login timed out after 0\.2 s\n$/);
+    assert.ok(server.requests.length >= 2, "it polled until the deadline");
   } finally {
     await server.close();
   }
