@@ -38,7 +38,7 @@ export function isTokenRejection(response: Response): boolean {
 
 /**
  * Sends `request` with `sentToken` and, when the answer is a 401 for that token, asks `tokens` for a
- * different token and replays the request once, body included (rebuilt from its source by `replay()`).
+ * different token (handing it the 401 as `challenge`) and replays the request once, body included (rebuilt from its source by `replay()`).
  * A second 401 is returned as it is; so is the first when the body is a `ReadableStream` (sent once,
  * never buffered), after the rejected token has been replaced for later calls. Shared by {@linkcode refreshOn401} and `auth()`.
  *
@@ -57,7 +57,16 @@ export async function sendWithRefresh(
   const response = await next(request);
   if (response.status !== 401 || !isTokenRejection(response)) return response;
   // The rejected token is replaced even when the request cannot be replayed, so the next call works.
-  const fresh = await tokens.getToken({ rejected: sentToken, signal: request.signal });
+  const fresh = await tokens.getToken({
+    rejected: sentToken,
+    signal: request.signal,
+    // The 401 as step-up hands it over: a source that reads challenges sees this one too.
+    challenge: {
+      status: 401,
+      url: request.url,
+      wwwAuthenticate: response.headers.get("www-authenticate"),
+    },
+  });
   if (fresh.accessToken === sentToken) return response;
   const again = replay(request);
   if (again === undefined) return response;
@@ -67,8 +76,9 @@ export async function sendWithRefresh(
 }
 
 /**
- * A handler that, on a 401 for the token the request carried, asks `tokens` for a different token and
- * replays the request once, its body rebuilt from the body's source (`replay()`), so the replay goes out
+ * A handler that, on a 401 for the token the request carried, asks `tokens` for a different token
+ * (`getToken({ rejected, challenge })`, the challenge being the 401's status, URL and
+ * `WWW-Authenticate`) and replays the request once, its body rebuilt from the body's source (`replay()`), so the replay goes out
  * with the same `Content-Length` and `Content-Type`. A `ReadableStream` body is sent once and never
  * buffered: the 401 is handed back (and the token is replaced for the next call). `auth()` includes
  * it; use it on its own after a handler of yours that sets `Authorization`.

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import {
+  auth,
   createFetch,
   type Fetch,
+  type GetTokenOptions,
   type Handler,
   isTokenRejection,
   parseWwwAuthenticate,
@@ -107,4 +109,40 @@ Deno.test("isTokenRejection() treats a bare 401 and invalid_token as a rejected 
   assert.equal(isTokenRejection(r('Bearer error="invalid_token"')), true);
   assert.equal(isTokenRejection(r('Bearer error="invalid_request"')), false);
   assert.equal(isTokenRejection(new Response(null, { status: 403 })), false);
+});
+
+Deno.test("refreshOn401() and auth() hand a plain source the 401 as its challenge, with the token it rejected", async () => {
+  const asked: GetTokenOptions[] = [];
+  let n = 1;
+  const tokens: TokenSource = {
+    getToken: (options = {}) => {
+      asked.push(options);
+      if (options.rejected === `t${n}`) n++;
+      return Promise.resolve({ accessToken: `t${n}`, tokenType: "Bearer" });
+    },
+  };
+  const challenge =
+    'Bearer error="invalid_token", resource_metadata="https://api.example/.well-known/oauth-protected-resource"';
+  const fetch: Fetch = (input, init) => {
+    const request = new Request(input, init);
+    return Promise.resolve(
+      request.headers.get("authorization") === "Bearer t1"
+        ? new Response(null, { status: 401, headers: { "www-authenticate": challenge } })
+        : new Response("ok"),
+    );
+  };
+  const expected = {
+    status: 401,
+    url: "https://api.example/v1/things",
+    wwwAuthenticate: challenge,
+  };
+  for (const handlers of [[attach(tokens), refreshOn401(tokens)], [auth(tokens)]]) {
+    asked.length = 0;
+    n = 1;
+    const response = await createFetch(handlers, { fetch })("https://api.example/v1/things");
+    assert.equal(await response.text(), "ok");
+    const refresh = asked.find((options) => options.rejected !== undefined);
+    assert.equal(refresh?.rejected, "t1");
+    assert.deepEqual(refresh?.challenge, expected);
+  }
 });
