@@ -98,12 +98,15 @@ export interface RegisterClientOptions {
  * @example
  * ```ts
  * import { registerClient } from "@authfetch/authfetch";
- * // const client = await registerClient("https://auth.example.com/register", {
- * //   client_name: "my-cli",
- * //   redirect_uris: ["http://127.0.0.1:8765/callback"],
- * //   token_endpoint_auth_method: "none",
- * // });
- * // console.log(client.client_id);
+ *
+ * export async function registerCli(): Promise<string> {
+ *   const client = await registerClient("https://auth.example.com/register", {
+ *     client_name: "my-cli",
+ *     redirect_uris: ["http://127.0.0.1:8765/callback"],
+ *     token_endpoint_auth_method: "none",
+ *   });
+ *   return client.client_id;
+ * }
  * ```
  */
 export async function registerClient(

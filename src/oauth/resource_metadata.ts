@@ -233,8 +233,12 @@ export interface ResourceDiscovery {
  * @example
  * ```ts
  * import { discoverResource } from "@authfetch/authfetch";
- * // const found = await discoverResource("https://mcp.example.com/mcp");
- * // console.log(found.issuer, found.authorizationServer.token_endpoint, found.resourceMetadata?.scopes_supported);
+ *
+ * export async function tokenEndpointOf(resource: string): Promise<string | undefined> {
+ *   const found = await discoverResource(resource); // e.g. "https://mcp.example.com/mcp"
+ *   console.log(found.issuer, found.resourceMetadata?.scopes_supported);
+ *   return found.authorizationServer.token_endpoint;
+ * }
  * ```
  */
 export async function discoverResource(

@@ -153,6 +153,8 @@ export interface NodeRedisClusterLike {
  * // import { createCluster } from "redis";
  * // const cluster = await createCluster({ rootNodes: [{ url: "redis://10.0.0.1:6379" }] }).connect();
  * // const store = new RedisStore(fromNodeRedisCluster(cluster));
+ * const cluster = { sendCommand: () => Promise.resolve(null) }; // stand-in
+ * const store = new RedisStore(fromNodeRedisCluster(cluster));
  * ```
  */
 export function fromNodeRedisCluster(cluster: NodeRedisClusterLike): RedisCommander {
