@@ -14,7 +14,7 @@ function startServer(): CoreServer & { stop(): Promise<void> } {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    async fetch(request) {
+    async fetch(request: Request) {
       const reply = await backend.reply({
         path: new URL(request.url).pathname,
         authorization: request.headers.get("authorization"),
