@@ -12,7 +12,7 @@ import { FileStore } from "../../src/stores/file.ts";
 import { paths, type Profile, storeKey } from "../../src/cli/config.ts";
 import { run } from "../../src/cli/main.ts";
 import { cliHome, type CliResult, LiveCli, runIn } from "./_cli.ts";
-import { startRawServer } from "./_raw_http.ts";
+import { type RawAnswer, startRawServer } from "./_raw_http.ts";
 
 Deno.test("authfetch profiles show keeps environment variable names; --json gives token state as fields", async () => {
   await using home = await cliHome();
@@ -113,12 +113,12 @@ Deno.test("authfetch login --device validates the ID token and says who logged i
   }
 });
 
-Deno.test("authfetch login --device counts polls in words: 1 check so far, 2 checks so far", async () => {
-  await using home = await cliHome();
+/** A raw device-flow server: `/device` starts a flow, every other request is a poll `answer` decides. */
+function deviceServer(answer: (poll: number) => RawAnswer) {
   let polls = 0;
-  const server = startRawServer((request) => {
-    if (request.target === "/device") {
-      return {
+  return startRawServer((request) =>
+    request.target === "/device"
+      ? {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({
           device_code: "dc-0123456789",
@@ -126,39 +126,50 @@ Deno.test("authfetch login --device counts polls in words: 1 check so far, 2 che
           verification_uri: "https://example.com/device",
           expires_in: 600,
         }),
-      };
-    }
-    if (++polls < 3) {
-      return {
-        status: 400,
-        headers: { "content-type": "application/json" },
-        body: '{"error":"authorization_pending"}',
-      };
-    }
-    return {
+      }
+      : answer(++polls)
+  );
+}
+
+/** `authfetch login --device` against `server`, polling every 10 ms. */
+function deviceLogin(server: { origin: string }): string[] {
+  return [
+    "login",
+    "--device",
+    "--token-url",
+    `${server.origin}/token`,
+    "--device-authorization-url",
+    `${server.origin}/device`,
+    "--client-id",
+    "dev",
+    "--poll-interval",
+    "0.01",
+  ];
+}
+
+/** A poll still waiting for approval. */
+const PENDING: RawAnswer = {
+  status: 400,
+  headers: { "content-type": "application/json" },
+  body: '{"error":"authorization_pending"}',
+};
+
+Deno.test("authfetch login --device counts polls in words: 1 check so far, 2 checks so far", async () => {
+  await using home = await cliHome();
+  const server = deviceServer((poll) =>
+    poll < 3 ? PENDING : {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
         access_token: "at-device-0123",
         token_type: "Bearer",
         expires_in: 60,
       }),
-    };
-  });
+    }
+  );
   try {
     let stderr = "";
     let clock = Date.now();
-    const code = await run([
-      "login",
-      "--device",
-      "--token-url",
-      `${server.origin}/token`,
-      "--device-authorization-url",
-      `${server.origin}/device`,
-      "--client-id",
-      "dev",
-      "--poll-interval",
-      "0.01",
-    ], {
+    const code = await run(deviceLogin(server), {
       env: (name) => home.env[name],
       stderr: (chunk) => Promise.resolve(void (stderr += String(chunk))),
       stderrIsTerminal: false,
@@ -176,39 +187,10 @@ Deno.test("authfetch login --device counts polls in words: 1 check so far, 2 che
 
 Deno.test("authfetch login --timeout ends a device login still pending with exit 28", async () => {
   await using home = await cliHome();
-  const server = startRawServer((request) =>
-    request.target === "/device"
-      ? {
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          device_code: "dc-0123456789",
-          user_code: "ABCD-EFGH",
-          verification_uri: "https://example.com/device",
-          expires_in: 600,
-        }),
-      }
-      : {
-        status: 400,
-        headers: { "content-type": "application/json" },
-        body: '{"error":"authorization_pending"}',
-      }
-  );
+  const server = deviceServer(() => PENDING);
   try {
     let stderr = "";
-    const code = await run([
-      "login",
-      "--device",
-      "--token-url",
-      `${server.origin}/token`,
-      "--device-authorization-url",
-      `${server.origin}/device`,
-      "--client-id",
-      "dev",
-      "--poll-interval",
-      "0.01",
-      "--timeout",
-      "0.2",
-    ], {
+    const code = await run([...deviceLogin(server), "--timeout", "0.2"], {
       env: (name) => home.env[name],
       stderr: (chunk) => Promise.resolve(void (stderr += String(chunk))),
       stderrIsTerminal: false,
