@@ -45,6 +45,31 @@ export async function installRuntime(
 }
 
 /**
+ * {@linkcode installRuntime}, or, when the runtime cannot be installed, a warning and an ignored step
+ * that says why.
+ *
+ * @param t The test.
+ * @param name The runtime's name, for the message.
+ * @param dir The test directory, ending in `/`.
+ * @param binary The runtime's path under `dir`.
+ * @param missing What to say when npm installed no binary.
+ * @returns Whether the runtime is there to run.
+ */
+export async function runtimeOrSkip(
+  t: Deno.TestContext,
+  name: string,
+  dir: string,
+  binary: string,
+  missing: string,
+): Promise<boolean> {
+  const problem = await installRuntime(dir, binary, missing);
+  if (problem === undefined) return true;
+  console.warn(`${name} could not be installed, ${name} tests skipped: ${problem}`);
+  await t.step({ name: `skipped: ${problem}`, ignore: true, fn: () => {} });
+  return false;
+}
+
+/**
  * Runs a runtime's test command in `dir` and returns its exit code and its stdout and stderr as one text.
  *
  * @param binary The runtime.

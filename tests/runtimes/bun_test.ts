@@ -4,22 +4,14 @@
  * to pass. Skipped, saying why, only when Bun cannot be installed.
  */
 import assert from "node:assert/strict";
-import { installRuntime, runSuite } from "./_npm_runtime.ts";
+import { runSuite, runtimeOrSkip } from "./_npm_runtime.ts";
 
 const dir = new URL("../bun/", import.meta.url).pathname;
 const bun = `${dir}node_modules/.bin/bun`;
 
 Deno.test("the core passes its Bun test suite (tests/bun, bun test)", async (t) => {
-  const problem = await installRuntime(
-    dir,
-    bun,
-    "npm install did not provide node_modules/.bin/bun",
-  );
-  if (problem !== undefined) {
-    console.warn(`Bun could not be installed, Bun tests skipped: ${problem}`);
-    await t.step({ name: `skipped: ${problem}`, ignore: true, fn: () => {} });
-    return;
-  }
+  const missing = "npm install did not provide node_modules/.bin/bun";
+  if (!await runtimeOrSkip(t, "Bun", dir, bun, missing)) return;
   const { code, output } = await runSuite(bun, ["test"], dir, { NO_COLOR: "1" });
   assert.equal(code, 0, output);
   assert.match(output, / 0 fail/, output);

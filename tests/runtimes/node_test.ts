@@ -5,22 +5,14 @@
  * Skipped, saying why, only when Node cannot be installed.
  */
 import assert from "node:assert/strict";
-import { installRuntime, runSuite } from "./_npm_runtime.ts";
+import { runSuite, runtimeOrSkip } from "./_npm_runtime.ts";
 
 const dir = new URL("../node/", import.meta.url).pathname;
 const node = `${dir}node_modules/.bin/node`;
 
 Deno.test("the core passes its Node 22 test suite (tests/node, node --test, node:http server)", async (t) => {
-  const problem = await installRuntime(
-    dir,
-    node,
-    `npm install provided no node-${Deno.build.os}-${Deno.build.arch} binary`,
-  );
-  if (problem !== undefined) {
-    console.warn(`Node 22 could not be installed, Node tests skipped: ${problem}`);
-    await t.step({ name: `skipped: ${problem}`, ignore: true, fn: () => {} });
-    return;
-  }
+  const missing = `npm install provided no node-${Deno.build.os}-${Deno.build.arch} binary`;
+  if (!await runtimeOrSkip(t, "Node 22", dir, node, missing)) return;
   const version = new TextDecoder().decode(
     (await new Deno.Command(node, { args: ["--version"], stdout: "piped" }).output()).stdout,
   ).trim();
