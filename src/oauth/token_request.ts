@@ -443,3 +443,27 @@ export function grantKeys(
 ): GrantKeys {
   return deriveGrantKeys(kind, options);
 }
+
+/**
+ * A grant with its default store keys ({@linkcode grantKeys}) as properties computed on first read:
+ * a source without a store never reads them, and hashing them is the costliest part of creating a
+ * grant.
+ *
+ * @param kind The grant type.
+ * @param options The grant options (copied: the keys name the grant as created).
+ * @param grant The grant's methods and other properties.
+ * @returns `grant`, with `key` and `legacyKey`.
+ */
+export function withGrantKeys<G extends object>(
+  kind: string,
+  options: GrantOptions & { subject?: string },
+  grant: G,
+): G & GrantKeys {
+  const identity = { ...options };
+  let keys: GrantKeys | undefined;
+  const get = () => keys ??= deriveGrantKeys(kind, identity);
+  return Object.defineProperties(grant, {
+    key: { get: () => get().key, enumerable: true },
+    legacyKey: { get: () => get().legacyKey, enumerable: true },
+  }) as G & GrantKeys;
+}
