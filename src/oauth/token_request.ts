@@ -9,7 +9,7 @@ import { type GrantKeys, grantKeys as deriveGrantKeys } from "./grant_key.ts";
 import { AuthFetchError, TokenResponseError } from "../errors.ts";
 import { compose, type Fetch, type Handler, type Next, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
-import { type AuthorizationServerMetadata, discover } from "./discovery.ts";
+import type { AuthorizationServerMetadata } from "./discovery.ts";
 import { excerpt } from "../redact.ts";
 import { Secrets } from "../secrets.ts";
 import { cleanError, readClean } from "../platform_error.ts";
@@ -134,6 +134,8 @@ export async function resolveEndpoint(
   if (options.issuer === undefined) {
     throw new TypeError(`Cannot find the ${name}: give its URL or an issuer to discover it from`);
   }
+  // Discovery is loaded on first use: a token endpoint given as a URL never needs it.
+  const { discover } = await import("./discovery.ts");
   const metadata: AuthorizationServerMetadata = await discover(options.issuer, {
     fetch: options.fetch,
     allowInsecureHttp: options.allowInsecureHttp,
