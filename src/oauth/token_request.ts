@@ -251,8 +251,12 @@ export async function postForm(
   // The platform fetch errors a body when its signal aborts; a `fetch` option may not, so its answers
   // are wrapped in a stream that does.
   const wrapBody = options.fetch !== undefined;
+  // The signal of the attempt under way (attempts run one at a time): its deadline's.
+  let attemptSignal: AbortSignal | undefined;
   const attemptDeadline: Handler = (placeholder, next) =>
-    withinAttempt(limit, placeholder, next, url, wrapBody ? undefined : deadlines);
+    withinAttempt(limit, placeholder, next, url, wrapBody ? undefined : deadlines, (signal) => {
+      attemptSignal = signal;
+    });
   const attempt: Next = async (placeholder) => {
     if (!fresh) await sign();
     fresh = false;
@@ -261,7 +265,7 @@ export async function postForm(
       headers,
       body,
       redirect: "manual",
-      signal: placeholder.signal,
+      signal: attemptSignal ?? placeholder.signal,
     });
   };
   const send = async (): Promise<Response> => {
@@ -310,6 +314,7 @@ export async function postForm(
  * answer is returned as it came and its deadline goes on running, kept in `deadlines`, while
  * {@linkcode bodyWithin} reads it: no stream of ours is built (the first a process builds costs Deno
  * several ms). Without, the body is wrapped in one that errors and cancels it when the deadline fires.
+ * `use` hands the deadline's signal to the attempt (no `Request` is copied to carry it).
  */
 async function withinAttempt(
   ms: number,
@@ -317,12 +322,14 @@ async function withinAttempt(
   next: Next,
   url: URL,
   deadlines: Deadline[] | undefined,
+  use: (signal: AbortSignal) => void,
 ): Promise<Response> {
   const caller = request.signal;
   caller.throwIfAborted();
   const deadline = startDeadline(ms, caller, () => `POST ${safeUrl(url)} timed out after ${ms} ms`);
   try {
-    const response = await next(new Request(request, { signal: deadline.signal }));
+    use(deadline.signal);
+    const response = await next(request);
     if (deadlines === undefined) return onBodyEnd(response, deadline.signal, deadline.end);
     deadlines.push(deadline);
     return response;
