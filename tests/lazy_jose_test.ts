@@ -64,7 +64,7 @@ Deno.test("mod.ts reaches jose only through the import() in src/lazy_jose.ts", a
   assert.ok(!loaded.includes("src/oauth/client_assertion.ts"));
 });
 
-Deno.test("the client-credentials modules load step-up, the store half and assertions with import() only", async () => {
+Deno.test("the client-credentials modules load the store half and JWT assertions with import() only", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const entry = new URL(`file://${dir}/cc_entry.ts`);
@@ -84,7 +84,6 @@ Deno.test("the client-credentials modules load step-up, the store half and asser
     for (const f of files) assert.ok(loaded.includes(f), `${f} is in the closure`);
     for (
       const lazy of [
-        "src/handlers/step_up.ts",
         "src/tokens/store_refresh.ts",
         "src/oauth/client_assertion.ts",
         "src/lazy_jose.ts",

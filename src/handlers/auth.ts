@@ -11,7 +11,7 @@ import type { TokenSource } from "../tokens/source.ts";
 import { authorizationHeader, type Token } from "../tokens/token.ts";
 import { originPolicy, type OriginsOption } from "./origins.ts";
 import { sendWithRefresh } from "./refresh_on_401.ts";
-import type { ChallengeTokenSource } from "./step_up.ts";
+import { isChallengeTokenSource, sendWithChallenges } from "./step_up.ts";
 
 /**
  * Options of {@linkcode auth}.
@@ -82,7 +82,6 @@ export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
   const decisions = new Map<string, boolean>();
   const cacheable = typeof options.origins !== "function";
   const dpop = options.dpop;
-  const challenges = isChallengeSource(tokens);
   return async function auth(request: Request, next: Next): Promise<Response> {
     const origin = originOf(request.url);
     let ok = cacheable ? decisions.get(origin) : undefined;
@@ -97,11 +96,7 @@ export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
     const first = redirectedFrom(request);
     if (first !== undefined && first !== new URL(request.url).origin) return next(request);
     if (keepExisting && request.headers.has("authorization")) return next(request);
-    if (challenges) {
-      // Step-up machinery (protectedResource sources) is loaded on first use.
-      stepUp ??= import("./step_up.ts");
-      return (await stepUp).sendWithChallenges(tokens as ChallengeTokenSource, request, next);
-    }
+    if (isChallengeTokenSource(tokens)) return sendWithChallenges(tokens, request, next);
     const token = await tokens.getToken({ signal: request.signal });
     request.headers.set("authorization", authorizationHeader(token));
     if (dpop !== undefined || token.dpopJkt !== undefined) {
@@ -139,14 +134,6 @@ function sendBound(
 }
 
 /** `scheme://authority` of a serialized URL (as `Request.url` always is), without parsing it. */
-let stepUp: Promise<typeof import("./step_up.ts")> | undefined;
-
-/** `true` when `tokens` signs in from challenges (a {@linkcode ChallengeTokenSource}). */
-function isChallengeSource(tokens: TokenSource): boolean {
-  const candidate = tokens as Partial<ChallengeTokenSource>;
-  return typeof candidate.peekToken === "function" && typeof candidate.appliesTo === "function";
-}
-
 function originOf(url: string): string {
   const slash = url.indexOf("/", url.indexOf("//") + 2);
   return slash === -1 ? url : url.slice(0, slash);

@@ -19,6 +19,17 @@ export interface ChallengeTokenSource extends TokenSource {
   peekToken(options?: { signal?: AbortSignal }): Promise<Token | undefined>;
 }
 
+/**
+ * `true` when `tokens` signs in from challenges.
+ *
+ * @param tokens A token source.
+ * @returns Whether it is a {@linkcode ChallengeTokenSource}.
+ */
+export function isChallengeTokenSource(tokens: TokenSource): tokens is ChallengeTokenSource {
+  const candidate = tokens as Partial<ChallengeTokenSource>;
+  return typeof candidate.peekToken === "function" && typeof candidate.appliesTo === "function";
+}
+
 /** Replays of one request after challenges: a sign-in on the 401, then one step-up on a 403. */
 const MAX_REPLAYS = 2;
 
