@@ -108,6 +108,9 @@ export async function measureBundle(
         ...(split ? ["--code-splitting", "--outdir", out] : ["-o", `${out}/entry.js`]),
         "--config",
         new URL("deno.json", root).pathname,
+        // The peers' packages are bench-only: never written to the root lock (bench/compare.ts
+        // itself imports them under tests/deno.lock).
+        "--no-lock",
         entry,
       ],
       env: { NO_COLOR: "1" },

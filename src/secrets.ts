@@ -37,6 +37,11 @@ interface Needle {
 export class Secrets {
   #needles: Needle[] = [];
   #seen = new Set<string>();
+  /**
+   * What was added and not yet turned into needles: the forms and failure tables are built when a text
+   * is first scrubbed (most exchanges succeed and never need them). Inputs are copied when added.
+   */
+  #pending: ((into: Secrets) => void)[] = [];
 
   /**
    * Creates a carrier holding `values` (and their encoded forms).
@@ -44,12 +49,12 @@ export class Secrets {
    * @param values Secret values; `undefined`, non-strings and short values are ignored.
    */
   constructor(values: Iterable<string | undefined> = []) {
-    for (const value of values) this.add(value);
+    this.add(...values);
   }
 
   /** How many distinct forms of secrets are held. */
   get size(): number {
-    return this.#needles.length;
+    return this.#ready().length;
   }
 
   /**
@@ -66,11 +71,15 @@ export class Secrets {
    * ```
    */
   add(...values: (string | undefined | null)[]): this {
+    this.#pending.push((into) => into.#add(values));
+    return this;
+  }
+
+  #add(values: readonly (string | undefined | null)[]): void {
     for (const value of values) {
       if (typeof value !== "string" || value.length < MIN_LENGTH) continue;
       for (const variant of variantsOf(value)) this.#addNeedle(variant, 0);
     }
-    return this;
   }
 
   /**
@@ -88,8 +97,13 @@ export class Secrets {
    * ```
    */
   addBasic(id: string | undefined, secret: string | undefined): this {
-    if (typeof secret !== "string" || secret === "") return this;
-    this.add(secret);
+    this.#pending.push((into) => into.#addBasic(id, secret));
+    return this;
+  }
+
+  #addBasic(id: string | undefined, secret: string | undefined): void {
+    if (typeof secret !== "string" || secret === "") return;
+    this.#add([secret]);
     const plain = `${id ?? ""}:${secret}`;
     const encoded = `${formEncode(id ?? "")}:${formEncode(secret)}`;
     const pairs: [string, number][] = [
@@ -102,7 +116,6 @@ export class Secrets {
       const base64 = toBase64(pair);
       if (base64 !== undefined) this.#addNeedle(base64, 0);
     }
-    return this;
   }
 
   /**
@@ -120,13 +133,16 @@ export class Secrets {
    * ```
    */
   addHeaders(headers: Headers): this {
-    for (const [name, value] of headers) {
-      if (name === "authorization" || name === "proxy-authorization") {
-        this.#addCredential(value);
-      } else if (name === "dpop" || name === "cookie" || isSecretKey(name)) {
-        this.add(value);
+    const entries = [...headers];
+    this.#pending.push((into) => {
+      for (const [name, value] of entries) {
+        if (name === "authorization" || name === "proxy-authorization") {
+          into.#addCredential(value);
+        } else if (name === "dpop" || name === "cookie" || isSecretKey(name)) {
+          into.#add([value]);
+        }
       }
-    }
+    });
     return this;
   }
 
@@ -144,7 +160,10 @@ export class Secrets {
    * ```
    */
   addForm(form: URLSearchParams): this {
-    for (const [key, value] of form) if (isSecretKey(key)) this.add(value);
+    const entries = [...form];
+    this.#pending.push((into) => {
+      for (const [key, value] of entries) if (isSecretKey(key)) into.#add([value]);
+    });
     return this;
   }
 
@@ -162,7 +181,12 @@ export class Secrets {
    */
   merge(other: Secrets | undefined): this {
     if (other !== undefined) {
-      for (const needle of other.#needles) this.#addNeedle(needle.text, needle.from);
+      const needles = other.#needles.slice();
+      const pending = other.#pending.slice();
+      this.#pending.push((into) => {
+        for (const needle of needles) into.#addNeedle(needle.text, needle.from);
+        for (const op of pending) op(into);
+      });
     }
     return this;
   }
@@ -185,14 +209,16 @@ export class Secrets {
    */
   scrub(text: string, truncated = false): string {
     const n = text.length;
-    if (n === 0 || this.#needles.length === 0) return text;
+    if (n === 0) return text;
+    const needles = this.#ready();
+    if (needles.length === 0) return text;
     let marks: Int32Array | undefined;
     const mark = (from: number, to: number) => {
       marks ??= new Int32Array(n + 1);
       marks[from]++;
       marks[to]--;
     };
-    for (const { text: p, fail, from } of this.#needles) {
+    for (const { text: p, fail, from } of needles) {
       const m = p.length;
       let j = 0;
       for (let i = 0; i < n; i++) {
@@ -225,7 +251,7 @@ export class Secrets {
   #addCredential(value: string): void {
     const space = value.indexOf(" ");
     if (space === -1) {
-      this.add(value);
+      this.#add([value]);
       return;
     }
     // The whole header value; its scheme ("Bearer ") is no secret at a text's end.
@@ -233,7 +259,7 @@ export class Secrets {
       for (const t of TRANSFORMS) this.#addNeedle(t(value), t(value.slice(0, space + 1)).length);
     }
     const credential = value.slice(space + 1).trim();
-    this.add(credential);
+    this.#add([credential]);
     if (value.slice(0, space).toLowerCase() !== "basic") return;
     let decoded: string;
     try {
@@ -244,8 +270,18 @@ export class Secrets {
     const colon = decoded.indexOf(":");
     const id = colon === -1 ? "" : decoded.slice(0, colon);
     const secret = decoded.slice(colon + 1);
-    this.add(secret, formDecode(secret));
-    this.addBasic(formDecode(id), formDecode(secret));
+    this.#add([secret, formDecode(secret)]);
+    this.#addBasic(formDecode(id), formDecode(secret));
+  }
+
+  /** The needles, once what was added is turned into them. */
+  #ready(): Needle[] {
+    while (this.#pending.length > 0) {
+      const pending = this.#pending;
+      this.#pending = [];
+      for (const op of pending) op(this);
+    }
+    return this.#needles;
   }
 
   /**

@@ -64,6 +64,39 @@ Deno.test("mod.ts reaches jose only through the import() in src/lazy_jose.ts", a
   assert.ok(!loaded.includes("src/oauth/client_assertion.ts"));
 });
 
+Deno.test("the client-credentials modules load the store half and JWT assertions with import() only", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const entry = new URL(`file://${dir}/cc_entry.ts`);
+    const files = [
+      "src/pipeline.ts",
+      "src/handlers/auth.ts",
+      "src/handlers/retry.ts",
+      "src/tokens/source.ts",
+      "src/grants/client_credentials.ts",
+    ];
+    await Deno.writeTextFile(
+      entry,
+      files.map((f) => `import ${JSON.stringify(new URL(f, root).href)};\n`).join(""),
+    );
+    const { edges, modules } = await graphOf(entry);
+    const loaded = [...staticClosure(entry.href, edges)].map(rel);
+    for (const f of files) assert.ok(loaded.includes(f), `${f} is in the closure`);
+    for (
+      const lazy of [
+        "src/tokens/store_refresh.ts",
+        "src/oauth/client_assertion.ts",
+        "src/lazy_jose.ts",
+      ]
+    ) {
+      assert.ok(modules.map(rel).includes(lazy), `${lazy} is in the graph (behind import())`);
+      assert.ok(!loaded.includes(lazy), `${lazy} is loaded before it is needed`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 // A token endpoint and API on Python's wsgiref (a peer this library did not write). The access token
 // is a JWT without expires_in, so its expiry has to come from decoding its exp claim.
 const PYTHON_SERVER = `

@@ -126,3 +126,22 @@ Deno.test("Secrets from an Authorization header leave a text that ends in the sc
   assert.equal(secrets.scrub("expected scheme Bearer"), "expected scheme Bearer");
   assert.equal(secrets.scrub("got Bearer at-55443322"), "got <redacted>");
 });
+
+Deno.test("Secrets keeps what was added as it was then, though its forms are built on first scrub", () => {
+  const headers = new Headers({ authorization: "Bearer at-4f9c2e71" });
+  const form = new URLSearchParams({ refresh_token: "rt-77aa01" });
+  const other = new Secrets(["first-secret"]);
+  const secrets = new Secrets().addHeaders(headers).addForm(form).merge(other);
+  // changed after being added: the secrets hold the values as they were
+  headers.delete("authorization");
+  form.set("refresh_token", "something-else");
+  other.add("added-after-merge");
+  assert.equal(
+    secrets.scrub("at-4f9c2e71 rt-77aa01 first-secret added-after-merge"),
+    "<redacted> <redacted> <redacted> added-after-merge",
+  );
+  assert.ok(secrets.size > 3);
+  // adding after a scrub still works
+  secrets.add("later-secret");
+  assert.equal(secrets.scrub("a later-secret"), "a <redacted>");
+});

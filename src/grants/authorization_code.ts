@@ -32,7 +32,12 @@ import {
 } from "../oauth/state.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKeys, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
+import {
+  type GrantOptions,
+  requestToken,
+  scopeString,
+  withGrantKeys,
+} from "../oauth/token_request.ts";
 import { Secrets } from "../secrets.ts";
 import { refreshWith } from "./_refresh.ts";
 
@@ -516,8 +521,7 @@ export function authorizationCode(options: AuthorizationCodeOptions): Authorizat
     grant(token?: Token): Grant {
       let first = token;
       const subject = (token as AuthorizationCodeToken | undefined)?.idTokenClaims?.sub;
-      return {
-        ...grantKeys("authorization_code", { ...options, subject }),
+      return withGrantKeys("authorization_code", { ...options, subject }, {
         interactive: true,
         async token(request: GrantRequestOptions = {}): Promise<Token> {
           const given = first;
@@ -535,7 +539,7 @@ export function authorizationCode(options: AuthorizationCodeOptions): Authorizat
         refresh(current: Token, request: GrantRequestOptions = {}): Promise<Token> {
           return refresh(current.refreshToken!, request);
         },
-      };
+      });
     },
   };
 }

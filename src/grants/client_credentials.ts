@@ -6,7 +6,12 @@
 
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKeys, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
+import {
+  type GrantOptions,
+  requestToken,
+  scopeString,
+  withGrantKeys,
+} from "../oauth/token_request.ts";
 
 /**
  * Options of {@linkcode clientCredentials}.
@@ -45,8 +50,7 @@ export type ClientCredentialsGrantOptions = GrantOptions;
  * ```
  */
 export function clientCredentials(options: ClientCredentialsGrantOptions): Grant {
-  return {
-    ...grantKeys("client_credentials", options),
+  return withGrantKeys("client_credentials", options, {
     token(request: GrantRequestOptions = {}): Promise<Token> {
       return requestToken(options, {
         grant_type: "client_credentials",
@@ -55,5 +59,5 @@ export function clientCredentials(options: ClientCredentialsGrantOptions): Grant
         resource: options.resource,
       }, request);
     },
-  };
+  });
 }

@@ -10,12 +10,12 @@ import type { Token } from "../tokens/token.ts";
 import { excerpt } from "../redact.ts";
 import type { Secrets } from "../secrets.ts";
 import {
-  grantKeys,
   type GrantOptions,
   postForm,
   requestToken,
   resolveEndpoint,
   scopeString,
+  withGrantKeys,
 } from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 import { sleep as abortableSleep } from "../sleep.ts";
@@ -146,8 +146,7 @@ export function deviceCode(options: DeviceCodeOptions): Grant {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
 
-  return {
-    ...grantKeys("device_code", options),
+  return withGrantKeys("device_code", options, {
     interactive: true,
     async token(request: GrantRequestOptions = {}): Promise<Token> {
       const { signal } = request;
@@ -210,7 +209,7 @@ export function deviceCode(options: DeviceCodeOptions): Grant {
     refresh(token: Token, request: GrantRequestOptions = {}): Promise<Token> {
       return refreshWith(options, token.refreshToken!, request, token.accessToken);
     },
-  };
+  });
 }
 
 function expired(expiresIn: number): OAuthError {

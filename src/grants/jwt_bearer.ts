@@ -8,11 +8,11 @@ import { decodeJwtClaims } from "../jwt_claims.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
 import {
-  grantKeys,
   type GrantOptions,
   requestToken,
   resolveEndpoint,
   scopeString,
+  withGrantKeys,
 } from "../oauth/token_request.ts";
 
 const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -112,8 +112,7 @@ export function jwtBearer(options: JwtBearerGrantOptions): Grant {
     );
   }
   const now = options.now ?? Date.now;
-  return {
-    ...grantKeys("jwt_bearer", { ...options, subject: subjectOf(options) }),
+  return withGrantKeys("jwt_bearer", { ...options, subject: subjectOf(options) }, {
     async token(request: GrantRequestOptions = {}): Promise<Token> {
       let jwt = assertion;
       if (sign !== undefined) {
@@ -129,7 +128,7 @@ export function jwtBearer(options: JwtBearerGrantOptions): Grant {
         resource: options.resource,
       }, request);
     },
-  };
+  });
 }
 
 async function signAssertion(

@@ -6,7 +6,12 @@
 
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKeys, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
+import {
+  type GrantOptions,
+  requestToken,
+  scopeString,
+  withGrantKeys,
+} from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
 /**
@@ -51,8 +56,7 @@ export interface PasswordGrantOptions extends GrantOptions {
  * ```
  */
 export function password(options: PasswordGrantOptions): Grant {
-  return {
-    ...grantKeys("password", { ...options, subject: options.username }),
+  return withGrantKeys("password", { ...options, subject: options.username }, {
     token(request: GrantRequestOptions = {}): Promise<Token> {
       return requestToken(options, {
         grant_type: "password",
@@ -66,5 +70,5 @@ export function password(options: PasswordGrantOptions): Grant {
     refresh(token: Token, request: GrantRequestOptions = {}): Promise<Token> {
       return refreshWith(options, token.refreshToken!, request, token.accessToken);
     },
-  };
+  });
 }

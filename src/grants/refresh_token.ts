@@ -7,7 +7,7 @@
 import { OAuthError } from "../errors.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKeys, type GrantOptions } from "../oauth/token_request.ts";
+import { type GrantOptions, withGrantKeys } from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
 /**
@@ -49,8 +49,7 @@ export interface RefreshTokenGrantOptions extends GrantOptions {
 export function refreshToken(options: RefreshTokenGrantOptions): Grant {
   let latest = options.refreshToken;
   let spent = false;
-  return {
-    ...grantKeys("refresh_token", options),
+  return withGrantKeys("refresh_token", options, {
     interactive: true,
     async token(request: GrantRequestOptions = {}): Promise<Token> {
       if (spent) {
@@ -80,5 +79,5 @@ export function refreshToken(options: RefreshTokenGrantOptions): Grant {
       latest = next.refreshToken ?? latest;
       return next;
     },
-  };
+  });
 }

@@ -7,7 +7,12 @@
 import { decodeJwtClaims } from "../jwt_claims.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
-import { grantKeys, type GrantOptions, requestToken, scopeString } from "../oauth/token_request.ts";
+import {
+  type GrantOptions,
+  requestToken,
+  scopeString,
+  withGrantKeys,
+} from "../oauth/token_request.ts";
 import { refreshWith } from "./_refresh.ts";
 
 const GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -87,12 +92,11 @@ export function tokenExchange(options: TokenExchangeGrantOptions): Grant {
   if (options.subjectToken === undefined || options.subjectToken === "") {
     throw new TypeError("Cannot create tokenExchange grant: subjectToken is missing");
   }
-  return {
-    ...grantKeys("token_exchange", {
-      ...options,
-      subject: [options.subject ?? subjectOf(options.subjectToken), options.requestedTokenType]
-        .filter((part) => part !== undefined).join("|"),
-    }),
+  return withGrantKeys("token_exchange", {
+    ...options,
+    subject: [options.subject ?? subjectOf(options.subjectToken), options.requestedTokenType]
+      .filter((part) => part !== undefined).join("|"),
+  }, {
     async token(request: GrantRequestOptions = {}): Promise<Token> {
       const actor = options.actorToken === undefined
         ? undefined
@@ -115,7 +119,7 @@ export function tokenExchange(options: TokenExchangeGrantOptions): Grant {
       if (token.refreshToken === undefined) return await this.token(request);
       return await refreshWith(options, token.refreshToken, request, token.accessToken);
     },
-  };
+  });
 }
 
 async function valueOf(token: ExchangedToken): Promise<string> {

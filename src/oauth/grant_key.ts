@@ -94,10 +94,19 @@ function primes(n: number): number[] {
 // first 64 primes, and of the square roots of the first 8. Computed rather than listed (a double
 // holds these roots to about 50 fractional bits, more than the 32 needed); the test checks every
 // digest against Web Crypto.
+// Built on the first hash, not at import: most processes never hash a key.
 const fraction = (x: number) => ((x - Math.floor(x)) * 0x100000000) >>> 0;
-const PRIMES = primes(64);
-const K = Uint32Array.from(PRIMES, (p) => fraction(Math.cbrt(p)));
-const H0 = Uint32Array.from(PRIMES.slice(0, 8), (p) => fraction(Math.sqrt(p)));
+let tables: { K: Uint32Array; H0: Uint32Array } | undefined;
+function roundTables(): { K: Uint32Array; H0: Uint32Array } {
+  if (tables === undefined) {
+    const found = primes(64);
+    tables = {
+      K: Uint32Array.from(found, (p) => fraction(Math.cbrt(p))),
+      H0: Uint32Array.from(found.slice(0, 8), (p) => fraction(Math.sqrt(p))),
+    };
+  }
+  return tables;
+}
 
 /**
  * SHA-256 (FIPS 180-4) of a string's UTF-8 bytes, synchronously: grant keys are plain properties,
@@ -116,6 +125,7 @@ export function sha256Hex(text: string): string {
   const bits = data.length * 8;
   view.setUint32(length - 8, Math.floor(bits / 0x100000000));
   view.setUint32(length - 4, bits >>> 0);
+  const { K, H0 } = roundTables();
   const h = H0.slice();
   const w = new Uint32Array(64);
   for (let offset = 0; offset < length; offset += 64) {

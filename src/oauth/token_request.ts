@@ -14,7 +14,7 @@ import { excerpt } from "../redact.ts";
 import { Secrets } from "../secrets.ts";
 import { cleanError, readClean } from "../platform_error.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
-import { timeout } from "../handlers/timeout.ts";
+import { type Deadline, onBodyEnd, startDeadline } from "../deadline.ts";
 import { throwIfOAuthError, type Token, tokenFromResponse } from "../tokens/token.ts";
 import { applyClientAuth, type ClientCredentialsOptions } from "./client_auth.ts";
 import type { DPoPKey } from "./dpop.ts";
@@ -245,6 +245,18 @@ export async function postForm(
   // request never replays a client assertion's or proof's jti. The first signing happens before any
   // attempt, so a configuration error is thrown as it is, not retried.
   let fresh = false;
+  // Each attempt's deadline runs until the last byte of its answer is read (below), or the attempt fails.
+  const limit = options.timeout ?? 30_000;
+  const deadlines: Deadline[] = [];
+  // The platform fetch errors a body when its signal aborts; a `fetch` option may not, so its answers
+  // are wrapped in a stream that does.
+  const wrapBody = options.fetch !== undefined;
+  // The signal of the attempt under way (attempts run one at a time): its deadline's.
+  let attemptSignal: AbortSignal | undefined;
+  const attemptDeadline: Handler = (placeholder, next) =>
+    withinAttempt(limit, placeholder, next, url, wrapBody ? undefined : deadlines, (signal) => {
+      attemptSignal = signal;
+    });
   const attempt: Next = async (placeholder) => {
     if (!fresh) await sign();
     fresh = false;
@@ -253,7 +265,7 @@ export async function postForm(
       headers,
       body,
       redirect: "manual",
-      signal: placeholder.signal,
+      signal: attemptSignal ?? placeholder.signal,
     });
   };
   const send = async (): Promise<Response> => {
@@ -261,7 +273,7 @@ export async function postForm(
     fresh = true;
     try {
       // The handlers (retry, timeout) see a bodiless stand-in; `attempt` builds the real request.
-      const run = compose(endpointHandlers(options), attempt);
+      const run = compose([...endpointHandlers(options), attemptDeadline], attempt);
       return await run(new Request(url, { method: "POST", signal: request.signal }));
     } catch (error) {
       if (request.signal?.aborted || error instanceof AuthFetchError) throw error;
@@ -274,18 +286,81 @@ export async function postForm(
       );
     }
   };
-  let response = await send();
-  // RFC 9449 §8: the server asks for a nonce with use_dpop_nonce; retry once with it and a new assertion.
-  if (dpop !== undefined && await dpop.observe(url, response)) {
-    await response.body?.cancel();
-    response = await send();
-    await dpop.observe(url, response);
+  try {
+    let response = await send();
+    // RFC 9449 §8: the server asks for a nonce with use_dpop_nonce; retry once with it and a new assertion.
+    if (dpop !== undefined && await dpop.observe(url, response)) {
+      await response.body?.cancel();
+      response = await send();
+      await dpop.observe(url, response);
+    }
+    return {
+      ...await bodyWithin(
+        deadlines.at(-1),
+        response,
+        parseFormResponse(response, request.context, request.allowEmpty, secrets),
+      ),
+      headers: response.headers,
+      secrets,
+    };
+  } finally {
+    for (const deadline of deadlines) deadline.end();
   }
-  return {
-    ...await parseFormResponse(response, request.context, request.allowEmpty, secrets),
-    headers: response.headers,
-    secrets,
-  };
+}
+
+/**
+ * One attempt under its own deadline, covering the body as `timeout(ms, { body: true })` does. With
+ * `deadlines` (the platform fetch, which errors the body itself when the deadline's signal aborts) the
+ * answer is returned as it came and its deadline goes on running, kept in `deadlines`, while
+ * {@linkcode bodyWithin} reads it: no stream of ours is built (the first a process builds costs Deno
+ * several ms). Without, the body is wrapped in one that errors and cancels it when the deadline fires.
+ * `use` hands the deadline's signal to the attempt (no `Request` is copied to carry it).
+ */
+async function withinAttempt(
+  ms: number,
+  request: Request,
+  next: Next,
+  url: URL,
+  deadlines: Deadline[] | undefined,
+  use: (signal: AbortSignal) => void,
+): Promise<Response> {
+  const caller = request.signal;
+  caller.throwIfAborted();
+  const deadline = startDeadline(ms, caller, () => `POST ${safeUrl(url)} timed out after ${ms} ms`);
+  try {
+    use(deadline.signal);
+    const response = await next(request);
+    if (deadlines === undefined) return onBodyEnd(response, deadline.signal, deadline.end);
+    deadlines.push(deadline);
+    return response;
+  } catch (error) {
+    deadline.end();
+    if (deadline.signal.aborted && !caller.aborted) throw deadline.signal.reason;
+    throw error;
+  }
+}
+
+/**
+ * `reading`, rejected with the deadline's reason (a `TimeoutError`, or the caller's abort) when it fires
+ * first, the body cancelled if it can still be. The platform fetch given the deadline's signal errors
+ * its body by itself as well.
+ */
+function bodyWithin<T>(
+  deadline: Deadline | undefined,
+  response: Response,
+  reading: Promise<T>,
+): Promise<T> {
+  if (deadline === undefined) return reading;
+  const signal = deadline.signal;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      response.body?.cancel(signal.reason).catch(() => {});
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    reading.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /**
@@ -306,11 +381,11 @@ const endpointPolicies = new WeakMap<object, Handler[]>();
 function endpointHandlers(options: EndpointOptions): Handler[] {
   let handlers = endpointPolicies.get(options);
   if (handlers === undefined) {
-    // The limit covers each attempt up to the last byte of its answer (parseFormResponse reads it).
-    handlers = [timeout(options.timeout ?? 30_000, { body: true })];
+    // Each attempt's deadline is added by postForm, after these.
+    handlers = [];
     if (options.retry) {
       const policy = options.retry === true ? {} : options.retry;
-      handlers.unshift(retry({ ...policy, methods: ["POST", ...(policy.methods ?? [])] }));
+      handlers.push(retry({ ...policy, methods: ["POST", ...(policy.methods ?? [])] }));
     }
     endpointPolicies.set(options, handlers);
   }
@@ -442,4 +517,28 @@ export function grantKeys(
   options: GrantOptions & { subject?: string },
 ): GrantKeys {
   return deriveGrantKeys(kind, options);
+}
+
+/**
+ * A grant with its default store keys ({@linkcode grantKeys}) as properties computed on first read:
+ * a source without a store never reads them, and hashing them is the costliest part of creating a
+ * grant.
+ *
+ * @param kind The grant type.
+ * @param options The grant options (copied: the keys name the grant as created).
+ * @param grant The grant's methods and other properties.
+ * @returns `grant`, with `key` and `legacyKey`.
+ */
+export function withGrantKeys<G extends object>(
+  kind: string,
+  options: GrantOptions & { subject?: string },
+  grant: G,
+): G & GrantKeys {
+  const identity = { ...options };
+  let keys: GrantKeys | undefined;
+  const get = () => keys ??= deriveGrantKeys(kind, identity);
+  return Object.defineProperties(grant, {
+    key: { get: () => get().key, enumerable: true },
+    legacyKey: { get: () => get().legacyKey, enumerable: true },
+  }) as G & GrantKeys;
 }

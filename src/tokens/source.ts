@@ -246,7 +246,7 @@ export function tokenSource(grant: Grant, options: TokenSourceOptions = {}): Man
 class CachingTokenSource implements ManagedTokenSource {
   #grant: Grant;
   #store?: TokenStore;
-  #key: string;
+  #givenKey?: string;
   #refreshBefore: number;
   #now: () => number;
   #onTokenChange?: (token: Token) => void | Promise<void>;
@@ -260,7 +260,6 @@ class CachingTokenSource implements ManagedTokenSource {
   #inflightStale?: string;
   #backgroundBlockedUntil = 0;
   #generation = 0;
-  #legacyKey?: string;
   #storeTimeout: number;
   #onStoreError?: (error: unknown) => void;
   #storeRefresh?: Promise<StoreRefresh>;
@@ -269,8 +268,8 @@ class CachingTokenSource implements ManagedTokenSource {
   constructor(grant: Grant, options: TokenSourceOptions) {
     this.#grant = grant;
     this.#store = options.store;
-    this.#key = options.key ?? grant.key ?? "default";
-    if (options.key === undefined) this.#legacyKey = grant.legacyKey;
+    // The grant's keys are read (and hashed) only when a store needs them.
+    this.#givenKey = options.key;
     this.#refreshBefore = nonNegative("refreshBefore", options.refreshBefore ?? 60_000);
     this.#now = options.now ?? Date.now;
     this.#onTokenChange = options.onTokenChange;
@@ -303,6 +302,14 @@ class CachingTokenSource implements ManagedTokenSource {
       }
     }
     return this.#renew(options.rejected ?? token?.accessToken, options.signal);
+  }
+
+  get #key(): string {
+    return this.#givenKey ?? this.#grant.key ?? "default";
+  }
+
+  get #legacyKey(): string | undefined {
+    return this.#givenKey === undefined ? this.#grant.legacyKey : undefined;
   }
 
   async clear(): Promise<void> {

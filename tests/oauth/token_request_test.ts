@@ -270,6 +270,66 @@ Deno.test("token requests time out per attempt so a hung endpoint never holds ca
   }
 });
 
+Deno.test("a token response body that stalls after the headers ends in TimeoutError, even through a fetch that ignores the signal", async () => {
+  for (const declared of [true, false]) {
+    let cancelled: unknown;
+    const stalling: Fetch = () => {
+      // headers at once, then the first bytes of the body and nothing more; the signal is ignored
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"access_token":'));
+        },
+        cancel(reason) {
+          cancelled = reason;
+        },
+      });
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (declared) headers["content-length"] = "60";
+      return Promise.resolve(new Response(body, { headers }));
+    };
+    const tokens = tokenSource(clientCredentials({ ...base, fetch: stalling, timeout: 30 }));
+    const error = await tokens.getToken().then(() => undefined, (e) => e);
+    assert.equal(error?.name, "TimeoutError", `content-length declared: ${declared}`);
+    assert.match(error.message, /POST https:\/\/auth\.example\/token timed out after 30 ms/);
+    assert.doesNotMatch(error.message, /s:e c\/r\+et/);
+    assert.equal((cancelled as Error | undefined)?.name, "TimeoutError", "the body was cancelled");
+  }
+});
+
+Deno.test("a token response body that stalls after the headers ends in TimeoutError through the platform fetch", async () => {
+  // a raw TCP peer: headers and the first bytes of the body, then silence until the client gives up
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    for await (const conn of listener) {
+      const buffer = new Uint8Array(4096);
+      await conn.read(buffer);
+      const head = (declared: boolean) =>
+        `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${
+          declared ? "content-length: 60\r\n" : "transfer-encoding: chunked\r\n"
+        }\r\n`;
+      const chunked = new TextDecoder().decode(buffer).includes("chunked-please");
+      await conn.write(new TextEncoder().encode(
+        head(!chunked) + (chunked ? '10\r\n{"access_token":\r\n' : '{"access_token":'),
+      ));
+      // wait for the client to close the connection
+      while ((await conn.read(buffer).catch(() => null)) !== null);
+      conn.close();
+    }
+  })();
+  try {
+    const tokenUrl = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/token`;
+    for (const params of [{}, { hint: "chunked-please" }] as Record<string, string>[]) {
+      const tokens = tokenSource(clientCredentials({ ...base, tokenUrl, params, timeout: 50 }));
+      const error = await tokens.getToken().then(() => undefined, (e) => e);
+      assert.equal(error?.name, "TimeoutError", JSON.stringify(params));
+      assert.match(error.message, /timed out after 50 ms/);
+    }
+  } finally {
+    listener.close();
+    await served.catch(() => {});
+  }
+});
+
 Deno.test("a token with expires_in 0 is cached as having no stated expiry", async () => {
   let calls = 0;
   const fetch: Fetch = () => {

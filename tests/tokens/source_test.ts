@@ -207,3 +207,23 @@ Deno.test("tokenSource() rejects bad timing options with RangeError", () => {
   assert.throws(() => tokenSource(grant, { refreshBefore: -1 }), RangeError);
   assert.throws(() => tokenSource(grant, { leaseTtl: Number.NaN }), RangeError);
 });
+
+Deno.test("tokenSource() without a store never reads the grant's key; with one it does", async () => {
+  let reads = 0;
+  const grant: Grant = {
+    get key(): string {
+      reads++;
+      return "grant-key";
+    },
+    token: () => Promise.resolve({ accessToken: "at-1", tokenType: "Bearer" }),
+  };
+  const plain = tokenSource(grant);
+  assert.equal((await plain.getToken()).accessToken, "at-1");
+  await plain.clear();
+  assert.equal(reads, 0, "a storeless source hashed or read a store key");
+  const store = new MemoryStore();
+  const stored = tokenSource(grant, { store });
+  await stored.getToken();
+  assert.ok(reads > 0);
+  assert.equal((await store.get("grant-key"))?.accessToken, "at-1");
+});
