@@ -135,7 +135,6 @@ const CROSS_ORIGIN_HEADERS = ["authorization", "proxy-authorization", "cookie", 
  * ```
  */
 export function createFetch(handlers: readonly Handler[], options: CreateFetchOptions = {}): Fetch {
-  const platform: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const baseUrl = options.baseUrl === undefined ? undefined : new URL(options.baseUrl);
   const maxRedirects = options.maxRedirects ?? 20;
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0) {
@@ -143,7 +142,10 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
       `Cannot create fetch: maxRedirects must be an integer ≥ 0, current value is ${maxRedirects}`,
     );
   }
-  const send = compose([...handlers], platformNext(platform));
+  const send = compose(
+    [...handlers],
+    options.fetch === undefined ? globalNext() : platformNext(options.fetch),
+  );
 
   return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;
@@ -177,6 +179,16 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
       );
     }
   };
+}
+
+let sharedNext: Next | undefined;
+
+/**
+ * The end of every pipeline without a `fetch` option: `globalThis.fetch` (looked up per call, so a
+ * replaced global is used), errors cleaned; one function shared by all of them.
+ */
+function globalNext(): Next {
+  return sharedNext ??= platformNext((input, init) => globalThis.fetch(input, init));
 }
 
 function redirectTarget(location: string, base: string): string {

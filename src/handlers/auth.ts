@@ -75,12 +75,14 @@ export interface AuthOptions {
  * ```
  */
 export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
-  const allowed = originPolicy(options.origins);
+  const byDefault = options.origins === undefined;
+  const allowed = byDefault ? DEFAULT_POLICY : originPolicy(options.origins);
   const refresh = options.refreshOn401 ?? true;
   const keepExisting = options.keepExisting ?? false;
-  // The origin decision is cached per scheme://authority; a predicate in `origins` sees full URLs.
-  const decisions = new Map<string, boolean>();
+  // The origin decision is cached per scheme://authority; a predicate in `origins` sees full URLs. The
+  // default policy's decisions are the same for every auth(), so they share one cache.
   const cacheable = typeof options.origins !== "function";
+  const decisions = byDefault ? DEFAULT_DECISIONS : new Map<string, boolean>();
   const dpop = options.dpop;
   return async function auth(request: Request, next: Next): Promise<Response> {
     const origin = originOf(request.url);
@@ -106,6 +108,10 @@ export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
     return sendWithRefresh(tokens, request, next, token.accessToken);
   };
 }
+
+/** The default origin policy, and its decisions, shared by every `auth()` that gives no `origins`. */
+const DEFAULT_POLICY = originPolicy(undefined);
+const DEFAULT_DECISIONS = new Map<string, boolean>();
 
 /** Sends with a DPoP proof for each `Authorization: DPoP` request, the first and a refresh replay. */
 function sendBound(

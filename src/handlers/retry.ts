@@ -72,6 +72,9 @@ export interface RetryOptions {
 
 const DEFAULT_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
 const DEFAULT_STATUSES = [408, 429, 500, 502, 503, 504];
+// Shared by every retry() left at its defaults (never written to): a handler holds no Sets of its own.
+const DEFAULT_METHOD_SET: ReadonlySet<string> = new Set(DEFAULT_METHODS);
+const DEFAULT_STATUS_SET: ReadonlySet<number> = new Set(DEFAULT_STATUSES);
 
 /**
  * Parses a `Retry-After` header: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
@@ -130,8 +133,10 @@ export function retry(options: RetryOptions = {}): Handler {
   const baseDelay = check("baseDelay", options.baseDelay ?? 300);
   const maxDelay = check("maxDelay", options.maxDelay ?? 10_000);
   const maxRetryAfter = check("maxRetryAfter", options.maxRetryAfter ?? 60_000);
-  const methods = new Set((options.methods ?? DEFAULT_METHODS).map((m) => m.toUpperCase()));
-  const statuses = new Set(options.statuses ?? DEFAULT_STATUSES);
+  const methods = options.methods === undefined
+    ? DEFAULT_METHOD_SET
+    : new Set(options.methods.map((m) => m.toUpperCase()));
+  const statuses = options.statuses === undefined ? DEFAULT_STATUS_SET : new Set(options.statuses);
   for (const status of statuses) {
     if (!Number.isInteger(status) || status < 100 || status > 599) {
       throw new RangeError(
@@ -156,7 +161,7 @@ export function retry(options: RetryOptions = {}): Handler {
       try {
         const response = await next(current);
         if (last || !statuses.has(response.status) || signal.aborted) return response;
-        const backoff = jitter(attempt);
+        const backoff = jitter(random, baseDelay, maxDelay, attempt);
         const asked = parseRetryAfter(response.headers.get("retry-after"), now());
         if (asked !== undefined && asked > maxRetryAfter) return response;
         // A body that cannot be sent again (a stream) is not retried: the response goes back as it is.
@@ -175,7 +180,7 @@ export function retry(options: RetryOptions = {}): Handler {
         if (last || signal.aborted || !retryNetworkErrors || !isNetworkError(error)) throw error;
         again = replay(current);
         if (again === undefined) throw error;
-        delay = jitter(attempt);
+        delay = jitter(random, baseDelay, maxDelay, attempt);
         event = { attempt, delay, method: request.method, url: safeUrl(request.url), error };
       }
       onRetry?.(event);
@@ -183,10 +188,16 @@ export function retry(options: RetryOptions = {}): Handler {
       current = again;
     }
   };
+}
 
-  function jitter(attempt: number): number {
-    return Math.floor(random() * Math.min(maxDelay, baseDelay * 2 ** (attempt - 1)));
-  }
+/** Full jitter: a random delay below the attempt's exponential backoff, capped at `maxDelay`. */
+function jitter(
+  random: () => number,
+  baseDelay: number,
+  maxDelay: number,
+  attempt: number,
+): number {
+  return Math.floor(random() * Math.min(maxDelay, baseDelay * 2 ** (attempt - 1)));
 }
 
 function isNetworkError(error: unknown): boolean {

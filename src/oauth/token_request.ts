@@ -519,14 +519,47 @@ export function grantKeys(
   return deriveGrantKeys(kind, options);
 }
 
+/** Where a grant made by {@linkcode withGrantKeys} keeps what its keys are derived from. */
+const KEY_SOURCE = Symbol("grant key source");
+
+interface KeySource {
+  kind: string;
+  identity: GrantOptions & { subject?: string };
+  keys?: GrantKeys;
+}
+
+function keysOf(grant: object): GrantKeys {
+  const source = (grant as { [KEY_SOURCE]: KeySource })[KEY_SOURCE];
+  return source.keys ??= deriveGrantKeys(source.kind, source.identity);
+}
+
+/**
+ * The prototype of grants with default keys: `key` and `legacyKey` are getters here, shared by every
+ * grant, so a grant holds no accessors or closures of its own for them.
+ */
+const KEYED_GRANT: object = Object.defineProperties({}, {
+  key: {
+    get(this: object): string {
+      return keysOf(this).key;
+    },
+    enumerable: true,
+  },
+  legacyKey: {
+    get(this: object): string | undefined {
+      return keysOf(this).legacyKey;
+    },
+    enumerable: true,
+  },
+});
+
 /**
  * A grant with its default store keys ({@linkcode grantKeys}) as properties computed on first read:
  * a source without a store never reads them, and hashing them is the costliest part of creating a
- * grant.
+ * grant. They are inherited getters (the grant's prototype becomes one shared by such grants).
  *
  * @param kind The grant type.
  * @param options The grant options (copied: the keys name the grant as created).
- * @param grant The grant's methods and other properties.
+ * @param grant The grant's methods and other properties, a plain object.
  * @returns `grant`, with `key` and `legacyKey`.
  */
 export function withGrantKeys<G extends object>(
@@ -534,11 +567,8 @@ export function withGrantKeys<G extends object>(
   options: GrantOptions & { subject?: string },
   grant: G,
 ): G & GrantKeys {
-  const identity = { ...options };
-  let keys: GrantKeys | undefined;
-  const get = () => keys ??= deriveGrantKeys(kind, identity);
-  return Object.defineProperties(grant, {
-    key: { get: () => get().key, enumerable: true },
-    legacyKey: { get: () => get().legacyKey, enumerable: true },
-  }) as G & GrantKeys;
+  const source: KeySource = { kind, identity: { ...options } };
+  Object.setPrototypeOf(grant, KEYED_GRANT);
+  (grant as { [KEY_SOURCE]?: KeySource })[KEY_SOURCE] = source;
+  return grant as G & GrantKeys;
 }
