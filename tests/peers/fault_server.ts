@@ -114,6 +114,8 @@ export interface FaultServer {
   script(target: FaultTarget, ...faults: (Fault | FaultKind)[]): void;
   /** Faults still queued for `target`. */
   pending(target: FaultTarget): number;
+  /** Drops the scripted faults not yet served; returns how many there were. */
+  unscript(target: FaultTarget): number;
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
@@ -517,6 +519,9 @@ export function startFaultServer(options: FaultServerOptions = {}): FaultServer 
     },
     pending(target) {
       return queues[target].length;
+    },
+    unscript(target) {
+      return queues[target].splice(0).length;
     },
     async close() {
       closing = true;

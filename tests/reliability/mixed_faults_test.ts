@@ -177,8 +177,16 @@ Deno.test("every token endpoint fault on a cold start fails the call with a docu
             `${label}: ${e.name}: ${e.message}`,
           );
         }
-        server.script("token"); // nothing more
-        assert.equal(server.pending("token"), 0);
+        // The scripted fault was served, unless the call's own deadline ended it before the server
+        // read the request (a 60 ms attempt timeout on a loaded machine): then it is a TimeoutError.
+        if (server.unscript("token") !== 0) {
+          assert.equal(
+            outcome.kind,
+            "error",
+            `${label}: fault never served, ${outcomeName(outcome)}`,
+          );
+          assert.equal((outcome.error as Error).name, "TimeoutError", label);
+        }
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 0));
