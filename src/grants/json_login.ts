@@ -7,6 +7,7 @@
 
 import { OAuthError, TokenResponseError } from "../errors.ts";
 import { hashedKey } from "../oauth/grant_key.ts";
+import { notJsonError } from "../oauth/token_request.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { withDeadline } from "../deadline.ts";
 import { type Fetch, safeUrl } from "../pipeline.ts";
@@ -332,16 +333,7 @@ async function readJson(
   try {
     body = JSON.parse(text);
   } catch {
-    const type = response.headers.get("content-type") ?? "";
-    const kind = /html/i.test(type) || /^\s*</.test(text)
-      ? "an HTML page"
-      : `non-JSON (${type || "no content type"})`;
-    throw new TokenResponseError(
-      `${context} got ${kind} with HTTP ${status}: ${excerpt(text, 120, secrets)}`,
-      {
-        status,
-      },
-    );
+    throw notJsonError(context, status, response.headers.get("content-type") ?? "", text, secrets);
   }
   const object = body !== null && typeof body === "object" && !Array.isArray(body)
     ? body as Record<string, unknown>

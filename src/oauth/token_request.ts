@@ -433,15 +433,7 @@ export async function parseFormResponse(
     try {
       parsed = JSON.parse(text);
     } catch {
-      const kind = /html/i.test(type) || /^\s*</.test(text)
-        ? "an HTML page"
-        : `non-JSON (${type || "no content type"})`;
-      throw new TokenResponseError(
-        `${context} got ${kind} with HTTP ${status}: ${excerpt(text, 120, secrets)}`,
-        {
-          status,
-        },
-      );
+      throw notJsonError(context, status, type, text, secrets);
     }
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
@@ -571,4 +563,31 @@ export function withGrantKeys<G extends object>(
   Object.setPrototypeOf(grant, KEYED_GRANT);
   (grant as { [KEY_SOURCE]?: KeySource })[KEY_SOURCE] = source;
   return grant as G & GrantKeys;
+}
+
+/**
+ * The error for an answer that should have been JSON: an HTML page or other text, with a scrubbed
+ * excerpt.
+ *
+ * @param context What was asked (`"token request"`).
+ * @param status The HTTP status.
+ * @param type The answer's content type (`""` when none).
+ * @param text The answer's text.
+ * @param secrets The secrets of the exchange, scrubbed from the excerpt.
+ * @returns The error to throw.
+ */
+export function notJsonError(
+  context: string,
+  status: number,
+  type: string,
+  text: string,
+  secrets?: Secrets,
+): TokenResponseError {
+  const kind = /html/i.test(type) || /^\s*</.test(text)
+    ? "an HTML page"
+    : `non-JSON (${type || "no content type"})`;
+  return new TokenResponseError(
+    `${context} got ${kind} with HTTP ${status}: ${excerpt(text, 120, secrets)}`,
+    { status },
+  );
 }
