@@ -7,7 +7,9 @@
  *
  * - cold start: a whole process (`deno run`) that creates the client and makes one authenticated call
  *   (one token request, one API request), from spawn to exit; median of `BENCH_COLD_ROUNDS` (15)
- *   rounds, each running every client once. An empty Deno program shows Deno's own cost.
+ *   rounds, each running every client once. An empty Deno program shows Deno's own cost. authfetch
+ *   is imported as a user imports it (`@authfetch/authfetch`, which runs `dist/`); one more row runs
+ *   the same client from the TypeScript sources (`mod.ts`) to show what the build saves.
  * - peak memory: the same processes' `VmHWM` (peak resident set), median.
  * - CPU per cached call: process CPU time (user + system) of `BENCH_CPU_CALLS` sequential calls with a
  *   cached token, in this process, median of rounds.
@@ -58,7 +60,8 @@ const CLIENTS: Client[] = [
     bundle: `export { create } from ${JSON.stringify(new URL("plain_fetch.ts", here).href)};`,
   },
   {
-    label: "authfetch `createFetch([retry(), auth(tokenSource(clientCredentials(…)))])`",
+    label:
+      "authfetch `createFetch([retry(), auth(tokenSource(clientCredentials(…)))])` (the package: `dist/`)",
     file: "authfetch",
     create: authfetch,
     bundle: `export { auth, clientCredentials, createFetch, retry, tokenSource } from ${
@@ -80,6 +83,11 @@ const CLIENTS: Client[] = [
   },
 ];
 const EMPTY: Client = { label: "empty Deno program (Deno's own cost)", file: "empty" };
+/** Cold start only: what `dist/` buys over running the TypeScript sources. */
+const FROM_SOURCES: Client = {
+  label: "authfetch, the same client run from its TypeScript sources (`mod.ts`)",
+  file: "authfetch_src",
+};
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -107,7 +115,14 @@ interface ColdRun {
 async function cold(client: Client): Promise<ColdRun> {
   const started = performance.now();
   const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(`${client.file}.ts`, here).pathname, base],
+    // the tests' lock: the peers are bench-only packages, never written to the root lock
+    args: [
+      "run",
+      "-A",
+      "--lock=tests/deno.lock",
+      new URL(`${client.file}.ts`, here).pathname,
+      base,
+    ],
     cwd: root.pathname,
     stdout: "piped",
     stderr: "piped",
@@ -118,7 +133,7 @@ async function cold(client: Client): Promise<ColdRun> {
   return { wall, ...report };
 }
 
-const coldClients = [EMPTY, ...CLIENTS];
+const coldClients = [EMPTY, FROM_SOURCES, ...CLIENTS];
 for (const client of coldClients) await cold(client); // caches warm, not counted
 const colds = new Map<string, ColdRun[]>(coldClients.map((c) => [c.file, []]));
 for (let round = 0; round < COLD_ROUNDS; round++) {
@@ -167,6 +182,7 @@ async function sources(client: Client): Promise<number> {
     args: [
       "run",
       "-A",
+      "--lock=tests/deno.lock",
       "--v8-flags=--expose-gc",
       new URL("sources.ts", here).pathname,
       client.file,
@@ -225,15 +241,17 @@ lines.push(
   "| client | cold start, whole process | of which: load modules / first call | peak memory | CPU per cached call | throughput, cached token | heap per 1,000 token sources | client-credentials path, gzip (jose external / bundled) |",
   "|---|---|---|---|---|---|---|---|",
 );
-for (const client of [...CLIENTS, EMPTY]) {
+const rows = [...CLIENTS];
+rows.splice(rows.findIndex((c) => c.file === "authfetch") + 1, 0, FROM_SOURCES);
+for (const client of [...rows, EMPTY]) {
   const f = client.file;
-  const isEmpty = client === EMPTY;
+  const isEmpty = client === EMPTY || client === FROM_SOURCES;
   const ratio = (series: Map<string, number[]>) => f === PLAIN ? undefined : pairedRatio(series, f);
   const b = bundles.get(f);
   lines.push(
     `| ${client.label} | ${cell(ms(median(wall.get(f)!)), ratio(wall))} | ${
       ms(median(load.get(f)!))
-    } / ${isEmpty ? "—" : ms(median(firstCall.get(f)!))} | ${
+    } / ${client === EMPTY ? "—" : ms(median(firstCall.get(f)!))} | ${
       cell(mb(median(rss.get(f)!)), ratio(rss))
     } | ${isEmpty ? "—" : cell(`${median(cpu.get(f)!).toFixed(0)} µs`, ratio(cpu))} | ${
       isEmpty ? "—" : cell(`${median(rate.get(f)!).toFixed(0)} req/s`, ratio(rate))
