@@ -3,7 +3,8 @@
  * `createFetch([retry(), auth(tokenSource(clientCredentials(...)))])`, as on Deno Deploy or an edge
  * runtime, and reports what it got and which permissions it had.
  */
-import { auth, clientCredentials, createFetch, retry, tokenSource } from "../../mod.ts";
+// The package as users import it: its entry runs the built dist/mod.js.
+import { auth, clientCredentials, createFetch, retry, tokenSource } from "@authfetch/authfetch";
 
 declare const self: {
   onmessage: ((event: MessageEvent) => void) | null;
