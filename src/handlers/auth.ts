@@ -11,7 +11,7 @@ import type { TokenSource } from "../tokens/source.ts";
 import { authorizationHeader, type Token } from "../tokens/token.ts";
 import { originPolicy, type OriginsOption } from "./origins.ts";
 import { sendWithRefresh } from "./refresh_on_401.ts";
-import { isChallengeTokenSource, sendWithChallenges } from "./step_up.ts";
+import { isChallengeTokenSource } from "./challenge_source.ts";
 
 /**
  * Options of {@linkcode auth}.
@@ -98,7 +98,11 @@ export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
     const first = redirectedFrom(request);
     if (first !== undefined && first !== new URL(request.url).origin) return next(request);
     if (keepExisting && request.headers.has("authorization")) return next(request);
-    if (isChallengeTokenSource(tokens)) return sendWithChallenges(tokens, request, next);
+    if (isChallengeTokenSource(tokens)) {
+      // Sources that sign in from challenges are rare: their code loads when one is met.
+      const { sendWithChallenges } = await import("../lazy.ts");
+      return sendWithChallenges(tokens, request, next);
+    }
     const token = await tokens.getToken({ signal: request.signal });
     request.headers.set("authorization", authorizationHeader(token));
     if (dpop !== undefined || token.dpopJkt !== undefined) {

@@ -1,0 +1,16 @@
+/**
+ * The code a successful client-credentials call never runs, in one module that its users load with
+ * `import()`: the store and lease half of token sources, JWT client assertions, and how `auth()`
+ * answers sign-in challenges (step-up).
+ *
+ * One module rather than one per feature: a bundler's code splitting (esbuild's, in `deno bundle`)
+ * makes a chunk for each set of entry points that reach a module, so each further lazy module would
+ * split what the common path loads into more files, each compressed on its own. Nothing here may be
+ * imported statically by a module `mod.ts` reaches (`tests/lazy_jose_test.ts` checks it).
+ *
+ * @module
+ */
+
+export { StoreRefresh } from "./tokens/store_refresh.ts";
+export { signClientAssertion, signingKey } from "./oauth/client_assertion.ts";
+export { sendWithChallenges } from "./handlers/step_up.ts";
