@@ -83,6 +83,7 @@ Deno.test("mod.ts reaches src/lazy.ts only through import(), and loads none of t
       "src/tokens/lease_keeper.ts",
       "src/oauth/client_assertion.ts",
       "src/handlers/step_up.ts",
+      "src/oauth/discovery_fetch.ts",
     ]
   ) {
     assert.ok(behind.includes(lazy), `${lazy} is loaded statically by mod.ts`);
@@ -115,6 +116,7 @@ Deno.test("the client-credentials modules load the store half, JWT assertions an
         "src/tokens/lease_keeper.ts",
         "src/oauth/client_assertion.ts",
         "src/handlers/step_up.ts",
+        "src/oauth/discovery_fetch.ts",
         "src/lazy_jose.ts",
       ]
     ) {
