@@ -84,6 +84,7 @@ Deno.test("mod.ts reaches src/lazy.ts only through import(), and loads none of t
       "src/oauth/client_assertion.ts",
       "src/handlers/step_up.ts",
       "src/oauth/discovery_fetch.ts",
+      "src/oauth/exchange_errors.ts",
     ]
   ) {
     assert.ok(behind.includes(lazy), `${lazy} is loaded statically by mod.ts`);
@@ -117,6 +118,7 @@ Deno.test("the client-credentials modules load the store half, JWT assertions an
         "src/oauth/client_assertion.ts",
         "src/handlers/step_up.ts",
         "src/oauth/discovery_fetch.ts",
+        "src/oauth/exchange_errors.ts",
         "src/lazy_jose.ts",
       ]
     ) {
