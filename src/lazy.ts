@@ -1,8 +1,8 @@
 /**
  * The code a successful client-credentials call never runs, in one module that its users load with
  * `import()`: the store and lease half of token sources, JWT client assertions, how `auth()` answers
- * sign-in challenges (step-up), fetching an issuer's metadata (discovery), and the errors of a
- * failed exchange with an authorization server.
+ * sign-in challenges (step-up), fetching an issuer's metadata (discovery), following a redirect, and
+ * the errors of a failed exchange with an authorization server.
  *
  * One module rather than one per feature: a bundler's code splitting (esbuild's, in `deno bundle`)
  * makes a chunk for each set of entry points that reach a module, so each further lazy module would
@@ -16,6 +16,7 @@ export { StoreRefresh } from "./tokens/store_refresh.ts";
 export { signClientAssertion, signingKey } from "./oauth/client_assertion.ts";
 export { sendWithChallenges } from "./handlers/step_up.ts";
 export { fetchMetadata } from "./oauth/discovery_fetch.ts";
+export { followRedirect } from "./redirect.ts";
 export {
   bodyError,
   emptyBodyError,

@@ -85,6 +85,7 @@ Deno.test("mod.ts reaches src/lazy.ts only through import(), and loads none of t
       "src/handlers/step_up.ts",
       "src/oauth/discovery_fetch.ts",
       "src/oauth/exchange_errors.ts",
+      "src/redirect.ts",
     ]
   ) {
     assert.ok(behind.includes(lazy), `${lazy} is loaded statically by mod.ts`);
@@ -119,6 +120,7 @@ Deno.test("the client-credentials modules load the store half, JWT assertions an
         "src/handlers/step_up.ts",
         "src/oauth/discovery_fetch.ts",
         "src/oauth/exchange_errors.ts",
+        "src/redirect.ts",
         "src/lazy_jose.ts",
       ]
     ) {
