@@ -1,8 +1,13 @@
 /**
  * The code a successful client-credentials call never runs, in one module that its users load with
- * `import()`: the store and lease half of token sources, JWT client assertions, how `auth()` answers
- * sign-in challenges (step-up), fetching an issuer's metadata (discovery), following a redirect, and
- * the errors of a failed exchange with an authorization server.
+ * `import()`:
+ *
+ * - the store and lease half of token sources;
+ * - JWT client assertions;
+ * - how `auth()` answers sign-in challenges (step-up) and sends DPoP-bound tokens;
+ * - fetching an issuer's metadata (discovery);
+ * - following a redirect;
+ * - the errors of a failed exchange with an authorization server.
  *
  * One module rather than one per feature: a bundler's code splitting (esbuild's, in `deno bundle`)
  * makes a chunk for each set of entry points that reach a module, so each further lazy module would
@@ -15,6 +20,7 @@
 export { StoreRefresh } from "./tokens/store_refresh.ts";
 export { signClientAssertion, signingKey } from "./oauth/client_assertion.ts";
 export { sendWithChallenges } from "./handlers/step_up.ts";
+export { sendBound } from "./handlers/dpop_send.ts";
 export { fetchMetadata } from "./oauth/discovery_fetch.ts";
 export { followRedirect } from "./redirect.ts";
 export {

@@ -86,6 +86,7 @@ Deno.test("mod.ts reaches src/lazy.ts only through import(), and loads none of t
       "src/oauth/discovery_fetch.ts",
       "src/oauth/exchange_errors.ts",
       "src/redirect.ts",
+      "src/handlers/dpop_send.ts",
     ]
   ) {
     assert.ok(behind.includes(lazy), `${lazy} is loaded statically by mod.ts`);
@@ -121,6 +122,7 @@ Deno.test("the client-credentials modules load the store half, JWT assertions an
         "src/oauth/discovery_fetch.ts",
         "src/oauth/exchange_errors.ts",
         "src/redirect.ts",
+        "src/handlers/dpop_send.ts",
         "src/lazy_jose.ts",
       ]
     ) {
