@@ -4,7 +4,7 @@
  * @module
  */
 
-import { AuthFetchError, TokenResponseError } from "./errors.ts";
+import { AuthFetchError } from "./errors.ts";
 import { isLoopback } from "./handlers/origins.ts";
 import type { Fetch } from "./pipeline.ts";
 
@@ -12,7 +12,8 @@ import type { Fetch } from "./pipeline.ts";
 export const MAX_BODY_BYTES = 1 << 20;
 
 /**
- * Reads a response body as text, up to `max` bytes.
+ * Reads a response body as text, up to `max` bytes. Its errors are built (in
+ * `oauth/exchange_errors.ts`) only when the body cannot be read.
  *
  * @param response The response.
  * @param max The cap in bytes.
@@ -25,12 +26,7 @@ export async function readCapped(response: Response, max = MAX_BODY_BYTES): Prom
   const length = declared !== null && /^\s*\d+\s*$/.test(declared) ? Number(declared) : NaN;
   if (length > max) {
     await response.body?.cancel();
-    throw new TokenResponseError(
-      `response body is ${length} bytes, more than the ${max}-byte limit`,
-      {
-        status: response.status,
-      },
-    );
+    throw (await import("./lazy.ts")).tooLargeError(response.status, max, length);
   }
   if (response.body === null) return "";
   const encoding = response.headers.get("content-encoding");
@@ -42,10 +38,7 @@ export async function readCapped(response: Response, max = MAX_BODY_BYTES): Prom
     } catch (error) {
       // an abort or a deadline stays what it is; a connection closed mid-body is the server's failure
       if (error instanceof DOMException || error instanceof AuthFetchError) throw error;
-      throw new TokenResponseError(
-        `reading the response body failed (HTTP ${response.status}): ${(error as Error)?.message}`,
-        { status: response.status, cause: error },
-      );
+      throw (await import("./lazy.ts")).bodyError(response.status, error);
     }
   }
   const reader = response.body.getReader();
@@ -59,19 +52,14 @@ export async function readCapped(response: Response, max = MAX_BODY_BYTES): Prom
       // A caller's abort and a deadline stay what they are; a connection closed mid-body is the
       // server's failure.
       if (error instanceof AuthFetchError || error instanceof DOMException) throw error;
-      throw new TokenResponseError(
-        `reading the response body failed (HTTP ${response.status}): ${(error as Error)?.message}`,
-        { status: response.status, cause: error },
-      );
+      throw (await import("./lazy.ts")).bodyError(response.status, error);
     }
     const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > max) {
       await reader.cancel();
-      throw new TokenResponseError(`response body is more than the ${max}-byte limit`, {
-        status: response.status,
-      });
+      throw (await import("./lazy.ts")).tooLargeError(response.status, max);
     }
     chunks.push(value);
   }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { pipelineRequest, redirectRequest } from "./replay.ts";
+import { pipelineRequest } from "./replay.ts";
 export { derive, redirectedFrom, replay } from "./replay.ts";
 import { platformNext } from "./platform_error.ts";
 
@@ -102,7 +102,6 @@ export function compose(handlers: readonly Handler[], last: Next): Next {
 }
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
-const CROSS_ORIGIN_HEADERS = ["authorization", "proxy-authorization", "cookie", "dpop"];
 
 /**
  * Builds a function with the signature and semantics of `fetch` that runs every request through
@@ -158,24 +157,16 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
       if (!REDIRECT.has(response.status)) return response;
       const location = response.headers.get("location");
       if (location === null) return response;
-      if (mode === "error") {
-        await response.body?.cancel();
-        throw new TypeError(
-          `Redirect to ${redirectTarget(location, request.url)} refused: redirect mode is "error"`,
-        );
-      }
-      if (hops >= maxRedirects) {
-        await response.body?.cancel();
-        throw new TypeError(
-          `Too many redirects (more than ${maxRedirects}) starting at ${safeUrl(request.url)}`,
-        );
-      }
       await response.body?.cancel();
-      request = await redirectRequest(
+      // Following a redirect by hand loads with the first one.
+      const { followRedirect } = await import("./lazy.ts");
+      request = await followRedirect(
         request,
         response.status,
-        new URL(location, request.url),
-        CROSS_ORIGIN_HEADERS,
+        location,
+        mode,
+        hops,
+        maxRedirects,
       );
     }
   };
@@ -189,14 +180,6 @@ let sharedNext: Next | undefined;
  */
 function globalNext(): Next {
   return sharedNext ??= platformNext((input, init) => globalThis.fetch(input, init));
-}
-
-function redirectTarget(location: string, base: string): string {
-  try {
-    return safeUrl(new URL(location, base).href);
-  } catch {
-    return "an invalid location";
-  }
 }
 
 /**

@@ -153,12 +153,6 @@ export async function readClean(read: () => Promise<string>, secrets: Secrets): 
     return await read();
   } catch (error) {
     if (!(error instanceof TokenResponseError) || error.cause === undefined) throw error;
-    const cause = cleanError(error.cause, secrets);
-    throw new TokenResponseError(
-      `reading the response body failed (HTTP ${error.status}): ${
-        cause instanceof Error ? cause.message : "the connection failed"
-      }`,
-      { status: error.status, cause },
-    );
+    throw (await import("./lazy.ts")).readError(error, secrets);
   }
 }

@@ -19,7 +19,7 @@
  */
 
 /** Where a request's body comes from. */
-type BodySource =
+export type BodySource =
   /** A value that can be turned into a body again and again. */
   | { kind: "value"; body: BodyInit }
   /** The caller's own `Request`, kept unread; each send is a clone of it. */
@@ -166,6 +166,31 @@ export async function retarget(request: Request, url: URL): Promise<Request> {
 }
 
 /**
+ * Where the body of a request in the pipeline comes from, if the pipeline knows.
+ *
+ * @param request The request.
+ * @returns Its body's source.
+ */
+export function bodySource(request: Request): BodySource | undefined {
+  return SOURCES.get(request);
+}
+
+/**
+ * Marks a request made by following a redirect: its body value, if it has one, and the origin of
+ * the caller's request ({@linkcode redirectedFrom}).
+ *
+ * @param next The new hop's request.
+ * @param previous The request that was redirected.
+ * @param body The value `next`'s body was built from.
+ * @returns `next`.
+ */
+export function markHop(next: Request, previous: Request, body?: BodyInit): Request {
+  if (body !== undefined) SOURCES.set(next, { kind: "value", body });
+  FIRST_ORIGIN.set(next, FIRST_ORIGIN.get(previous) ?? new URL(previous.url).origin);
+  return next;
+}
+
+/**
  * Builds the request `createFetch` sends down the pipeline for `fetch(input, init)`, with
  * `redirect: "manual"`, and records where its body comes from.
  *
@@ -192,78 +217,7 @@ export function pipelineRequest(input: RequestInfo | URL, init: RequestInit | un
   return request;
 }
 
-/**
- * The next request of a redirect: same method and body for 307 and 308 (and for 301/302 of anything
- * but POST), `GET` without body otherwise (as `fetch` does); credentials headers are dropped on a hop to
- * another origin.
- *
- * @param previous The request that was redirected.
- * @param status The redirect status.
- * @param url Where to.
- * @param dropOnCrossOrigin Headers not sent to another origin.
- * @returns The next request, marked with the caller's origin ({@linkcode redirectedFrom}).
- * @throws {TypeError} When the body has to be sent again and cannot be (a stream), as `fetch` does.
- */
-export async function redirectRequest(
-  previous: Request,
-  status: number,
-  url: URL,
-  dropOnCrossOrigin: readonly string[],
-): Promise<Request> {
-  const next = await hopRequest(previous, status, url, dropOnCrossOrigin);
-  FIRST_ORIGIN.set(next, FIRST_ORIGIN.get(previous) ?? new URL(previous.url).origin);
-  return next;
-}
-
-async function hopRequest(
-  previous: Request,
-  status: number,
-  url: URL,
-  dropOnCrossOrigin: readonly string[],
-): Promise<Request> {
-  const headers = new Headers(previous.headers);
-  if (url.origin !== new URL(previous.url).origin) {
-    for (const name of dropOnCrossOrigin) headers.delete(name);
-  }
-  const keepMethod = status === 307 || status === 308 ||
-    (previous.method !== "POST" && status !== 303) || previous.method === "HEAD";
-  const init: RequestInit = { method: previous.method, headers, redirect: "manual" };
-  init.signal = previous.signal;
-  if (!keepMethod) {
-    for (const name of ["content-type", "content-length", "content-encoding", "content-language"]) {
-      headers.delete(name);
-    }
-    init.method = "GET";
-    return new Request(url, init);
-  }
-  const source = SOURCES.get(previous);
-  let next: Request;
-  if (source === undefined) {
-    if (previous.bodyUsed) throw unreplayable(status, url);
-    next = new Request(url, init);
-  } else if (source.kind === "once") {
-    throw unreplayable(status, url);
-  } else {
-    // A caller's Request is read once here (into a Blob), so later hops rebuild from that value.
-    const body = source.kind === "value" ? source.body : await source.request.clone().blob();
-    init.body = body;
-    init.headers = headersFor(headers, body);
-    next = new Request(url, init);
-    SOURCES.set(next, { kind: "value", body });
-  }
-  return next;
-}
-
 const MANUAL: RequestInit = { redirect: "manual" };
-
-function unreplayable(status: number, url: URL): TypeError {
-  const where = `${url.origin}${url.pathname}`;
-  return new TypeError(
-    `Cannot follow the ${status} redirect to ${where}: the request body is a stream, which is sent ` +
-      "once and never buffered; pass a string, ArrayBuffer, Blob, URLSearchParams or FormData body " +
-      "to have it replayed",
-  );
-}
 
 function isValue(body: BodyInit): boolean {
   return typeof body === "string" || body instanceof ArrayBuffer || ArrayBuffer.isView(body) ||
@@ -274,7 +228,7 @@ function isValue(body: BodyInit): boolean {
  * The headers for a rebuilt body: a `FormData` body gets a new multipart boundary, so the old
  * `Content-Type` (which names the old one) is dropped and the platform sets the new one.
  */
-function headersFor(headers: Headers, body: BodyInit): Headers {
+export function headersFor(headers: Headers, body: BodyInit): Headers {
   const copy = new Headers(headers);
   if (body instanceof FormData && /^multipart\/form-data/i.test(copy.get("content-type") ?? "")) {
     copy.delete("content-type");

@@ -64,7 +64,36 @@ Deno.test("mod.ts reaches jose only through the import() in src/lazy_jose.ts", a
   assert.ok(!loaded.includes("src/oauth/client_assertion.ts"));
 });
 
-Deno.test("the client-credentials modules load the store half and JWT assertions with import() only", async () => {
+Deno.test("mod.ts reaches src/lazy.ts only through import(), and loads none of the modules behind it", async () => {
+  // A bundler keeps in the initial load every module mod.ts imports statically that a lazy chunk
+  // imports too: what src/lazy.ts gathers must stay out of mod.ts's static closure altogether.
+  const entry = new URL("mod.ts", root);
+  const { edges } = await graphOf(entry);
+  const toLazy = edges.filter((e) => rel(e.to) === "src/lazy.ts");
+  assert.ok(toLazy.length > 0, "src/lazy.ts is in the graph");
+  assert.deepEqual(toLazy.filter((e) => !e.dynamic).map((e) => rel(e.from)), []);
+  const loaded = new Set([...staticClosure(entry.href, edges)].map(rel));
+  const behind = [...staticClosure(new URL("src/lazy.ts", root).href, edges)].map(rel)
+    .filter((s) => !loaded.has(s));
+  for (
+    const lazy of [
+      "src/lazy.ts",
+      "src/tokens/store_refresh.ts",
+      "src/tokens/store_guard.ts",
+      "src/tokens/lease_keeper.ts",
+      "src/oauth/client_assertion.ts",
+      "src/handlers/step_up.ts",
+      "src/oauth/discovery_fetch.ts",
+      "src/oauth/exchange_errors.ts",
+      "src/redirect.ts",
+      "src/handlers/dpop_send.ts",
+    ]
+  ) {
+    assert.ok(behind.includes(lazy), `${lazy} is loaded statically by mod.ts`);
+  }
+});
+
+Deno.test("the client-credentials modules load the store half, JWT assertions and step-up with import() only", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const entry = new URL(`file://${dir}/cc_entry.ts`);
@@ -84,8 +113,16 @@ Deno.test("the client-credentials modules load the store half and JWT assertions
     for (const f of files) assert.ok(loaded.includes(f), `${f} is in the closure`);
     for (
       const lazy of [
+        "src/lazy.ts",
         "src/tokens/store_refresh.ts",
+        "src/tokens/store_guard.ts",
+        "src/tokens/lease_keeper.ts",
         "src/oauth/client_assertion.ts",
+        "src/handlers/step_up.ts",
+        "src/oauth/discovery_fetch.ts",
+        "src/oauth/exchange_errors.ts",
+        "src/redirect.ts",
+        "src/handlers/dpop_send.ts",
         "src/lazy_jose.ts",
       ]
     ) {

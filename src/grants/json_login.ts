@@ -7,13 +7,12 @@
 
 import { OAuthError, TokenResponseError } from "../errors.ts";
 import { hashedKey } from "../oauth/grant_key.ts";
-import { notJsonError } from "../oauth/token_request.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { withDeadline } from "../deadline.ts";
 import { type Fetch, safeUrl } from "../pipeline.ts";
 import { excerpt } from "../redact.ts";
 import { Secrets } from "../secrets.ts";
-import { cleanError, readClean } from "../platform_error.ts";
+import { readClean } from "../platform_error.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import { checkHeaderToken, setExpiry, type Token } from "../tokens/token.ts";
 
@@ -180,13 +179,7 @@ export function jsonLogin(options: JsonLoginOptions): JsonLoginGrant {
         });
       } catch (error) {
         if (signal.aborted) throw error;
-        const clean = cleanError(error, secrets);
-        throw new TokenResponseError(
-          `${context} to ${safeUrl(url)} failed: ${
-            clean instanceof Error ? clean.message : "the request could not be sent"
-          }`,
-          { cause: clean },
-        );
+        throw (await import("../lazy.ts")).sendError(context, url, error, secrets);
       }
       return await read(response);
     });
@@ -322,10 +315,10 @@ async function readJson(
   const status = response.status;
   if (status >= 300 && status < 400) {
     await response.body?.cancel();
-    throw new TokenResponseError(
-      `${context} was answered with a redirect (HTTP ${status}); it is not followed, so no credentials ` +
-        "go to another address: check the URL",
-      { status },
+    throw (await import("../lazy.ts")).redirectError(
+      context,
+      status,
+      "no credentials go to another address: check the URL",
     );
   }
   const text = await readClean(() => readCapped(response), secrets);
@@ -333,7 +326,8 @@ async function readJson(
   try {
     body = JSON.parse(text);
   } catch {
-    throw notJsonError(context, status, response.headers.get("content-type") ?? "", text, secrets);
+    const type = response.headers.get("content-type") ?? "";
+    throw (await import("../lazy.ts")).notJsonError(context, status, type, text, secrets);
   }
   const object = body !== null && typeof body === "object" && !Array.isArray(body)
     ? body as Record<string, unknown>

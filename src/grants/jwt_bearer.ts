@@ -5,6 +5,7 @@
  */
 
 import { decodeJwtClaims } from "../jwt_claims.ts";
+import { loadJose } from "../lazy_jose.ts";
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
 import {
@@ -138,10 +139,7 @@ async function signAssertion(
   now: number,
 ): Promise<string> {
   // Signing code and jose load on first use, not with the library.
-  const [{ signingKey }, { SignJWT }] = await Promise.all([
-    import("../oauth/client_assertion.ts"),
-    import("../lazy_jose.ts").then((lazy) => lazy.loadJose()),
-  ]);
+  const [{ signingKey }, { SignJWT }] = await Promise.all([import("../lazy.ts"), loadJose()]);
   const { key, alg, kid } = await signingKey({
     privateKey: sign.key,
     algorithm: sign.algorithm,

@@ -4,14 +4,13 @@
  * @module
  */
 
-import { AuthFetchError } from "../errors.ts";
 import type { DPoPKey } from "../oauth/dpop.ts";
 import { type Handler, type Next, redirectedFrom } from "../pipeline.ts";
 import type { TokenSource } from "../tokens/source.ts";
-import { authorizationHeader, type Token } from "../tokens/token.ts";
+import { authorizationHeader } from "../tokens/token.ts";
 import { originPolicy, type OriginsOption } from "./origins.ts";
 import { sendWithRefresh } from "./refresh_on_401.ts";
-import { isChallengeTokenSource, sendWithChallenges } from "./step_up.ts";
+import { isChallengeTokenSource } from "./challenge_source.ts";
 
 /**
  * Options of {@linkcode auth}.
@@ -98,10 +97,16 @@ export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
     const first = redirectedFrom(request);
     if (first !== undefined && first !== new URL(request.url).origin) return next(request);
     if (keepExisting && request.headers.has("authorization")) return next(request);
-    if (isChallengeTokenSource(tokens)) return sendWithChallenges(tokens, request, next);
+    if (isChallengeTokenSource(tokens)) {
+      // Sources that sign in from challenges are rare: their code loads when one is met.
+      const { sendWithChallenges } = await import("../lazy.ts");
+      return sendWithChallenges(tokens, request, next);
+    }
     const token = await tokens.getToken({ signal: request.signal });
     request.headers.set("authorization", authorizationHeader(token));
     if (dpop !== undefined || token.dpopJkt !== undefined) {
+      // DPoP-bound tokens are sent by code that loads with the first of them (jose comes with it).
+      const { sendBound } = await import("../lazy.ts");
       return sendBound(tokens, request, next, token, dpop, refresh);
     }
     if (!refresh) return next(request);
@@ -112,32 +117,6 @@ export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
 /** The default origin policy, and its decisions, shared by every `auth()` that gives no `origins`. */
 const DEFAULT_POLICY = originPolicy(undefined);
 const DEFAULT_DECISIONS = new Map<string, boolean>();
-
-/** Sends with a DPoP proof for each `Authorization: DPoP` request, the first and a refresh replay. */
-function sendBound(
-  tokens: TokenSource,
-  request: Request,
-  next: Next,
-  token: Token,
-  dpop: DPoPKey | undefined,
-  refresh: boolean,
-): Promise<Response> {
-  if (token.dpopJkt !== undefined && token.dpopJkt !== dpop?.thumbprint) {
-    return Promise.reject(
-      new AuthFetchError(
-        "token_unavailable",
-        dpop === undefined
-          ? "The access token is bound to a DPoP key: pass that key as auth(tokens, { dpop })"
-          : "The access token is bound to another DPoP key than the one given to auth(); it is not sent",
-      ),
-    );
-  }
-  const send: Next = (request) => {
-    const match = /^DPoP\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
-    return match === null ? next(request) : dpop!.send(request, next, match[1]);
-  };
-  return refresh ? sendWithRefresh(tokens, request, send, token.accessToken) : send(request);
-}
 
 /** `scheme://authority` of a serialized URL (as `Request.url` always is), without parsing it. */
 function originOf(url: string): string {

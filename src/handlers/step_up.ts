@@ -1,34 +1,16 @@
 /**
  * How `auth()` talks to a source that signs in from the resource's own challenge
  * (`protectedResource()`): send without a token until there is one, hand each 401 or 403 challenge
- * over, and replay the request a bounded number of times.
+ * over, and replay the request a bounded number of times. Loaded with `import()` (through
+ * `src/lazy.ts`) when `auth()` first meets such a source.
  *
  * @module
  */
 
 import { derive, type Next } from "../pipeline.ts";
-import type { TokenSource } from "../tokens/source.ts";
-import { authorizationHeader, type Token } from "../tokens/token.ts";
+import { authorizationHeader } from "../tokens/token.ts";
+import type { ChallengeTokenSource } from "./challenge_source.ts";
 import { parseWwwAuthenticate } from "./www_authenticate.ts";
-
-/** A token source that can sign in from a challenge (see `protectedResource()`). */
-export interface ChallengeTokenSource extends TokenSource {
-  /** `true` when the source's tokens may go to `url`. */
-  appliesTo(url: string | URL): boolean;
-  /** A token when one is available without signing in; `undefined` otherwise. */
-  peekToken(options?: { signal?: AbortSignal }): Promise<Token | undefined>;
-}
-
-/**
- * `true` when `tokens` signs in from challenges.
- *
- * @param tokens A token source.
- * @returns Whether it is a {@linkcode ChallengeTokenSource}.
- */
-export function isChallengeTokenSource(tokens: TokenSource): tokens is ChallengeTokenSource {
-  const candidate = tokens as Partial<ChallengeTokenSource>;
-  return typeof candidate.peekToken === "function" && typeof candidate.appliesTo === "function";
-}
 
 /** Replays of one request after challenges: a sign-in on the 401, then one step-up on a 403. */
 const MAX_REPLAYS = 2;

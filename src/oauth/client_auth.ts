@@ -125,7 +125,7 @@ export async function applyClientAuth(
       if (method === "client_secret_jwt" && clientSecret === undefined) need("clientSecret");
       if (method === "private_key_jwt" && options.privateKey === undefined) need("privateKey");
       // Signing code and jose load only for clients that sign: secret-based clients never pay for them.
-      const { signClientAssertion } = await import("./client_assertion.ts");
+      const { signClientAssertion } = await import("../lazy.ts");
       body.set("client_id", clientId!);
       body.set("client_assertion_type", ASSERTION_TYPE);
       body.set("client_assertion", await signClientAssertion(method, options, audience, now));

@@ -6,13 +6,12 @@
  */
 
 import { type GrantKeys, grantKeys as deriveGrantKeys } from "./grant_key.ts";
-import { AuthFetchError, TokenResponseError } from "../errors.ts";
+import { AuthFetchError } from "../errors.ts";
 import { compose, type Fetch, type Handler, type Next, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { type AuthorizationServerMetadata, discover } from "./discovery.ts";
-import { excerpt } from "../redact.ts";
 import { Secrets } from "../secrets.ts";
-import { cleanError, readClean } from "../platform_error.ts";
+import { readClean } from "../platform_error.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
 import { type Deadline, onBodyEnd, startDeadline } from "../deadline.ts";
 import { throwIfOAuthError, type Token, tokenFromResponse } from "../tokens/token.ts";
@@ -277,13 +276,7 @@ export async function postForm(
       return await run(new Request(url, { method: "POST", signal: request.signal }));
     } catch (error) {
       if (request.signal?.aborted || error instanceof AuthFetchError) throw error;
-      const clean = cleanError(error, secrets);
-      throw new TokenResponseError(
-        `${request.context} to ${safeUrl(url)} failed: ${
-          clean instanceof Error ? clean.message : "the request could not be sent"
-        }`,
-        { cause: clean },
-      );
+      throw (await import("../lazy.ts")).sendError(request.context, url, error, secrets);
     }
   };
   try {
@@ -392,6 +385,9 @@ function endpointHandlers(options: EndpointOptions): Handler[] {
   return handlers;
 }
 
+/** The error builders of a failed exchange (`exchange_errors.ts`), loaded when one fails. */
+const failure = () => import("../lazy.ts");
+
 /**
  * Parses an authorization server's response.
  *
@@ -412,10 +408,10 @@ export async function parseFormResponse(
   const status = response.status;
   if (status >= 300 && status < 400) {
     await response.body?.cancel();
-    throw new TokenResponseError(
-      `${context} was answered with a redirect (HTTP ${status}); it is not followed, so no code, verifier ` +
-        "or refresh token is replayed to another address: check the endpoint URL",
-      { status },
+    throw (await failure()).redirectError(
+      context,
+      status,
+      "no code, verifier or refresh token is replayed to another address: check the endpoint URL",
     );
   }
   const text = secrets === undefined
@@ -425,7 +421,7 @@ export async function parseFormResponse(
   let parsed: unknown;
   if (text.trim() === "") {
     if (response.ok && allowEmpty) return { status, body: {} };
-    throw new TokenResponseError(`${context} got an empty body with HTTP ${status}`, { status });
+    throw (await failure()).emptyBodyError(context, status);
   }
   if (/application\/x-www-form-urlencoded/i.test(type)) {
     parsed = Object.fromEntries(new URLSearchParams(text));
@@ -433,28 +429,16 @@ export async function parseFormResponse(
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw notJsonError(context, status, type, text, secrets);
+      throw (await failure()).notJsonError(context, status, type, text, secrets);
     }
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new TokenResponseError(
-      `${context} got JSON that is not an object with HTTP ${status}: ${
-        excerpt(text, 120, secrets)
-      }`,
-      {
-        status,
-      },
-    );
+    throw (await failure()).notObjectError(context, status, text, secrets);
   }
   const body = parsed as Record<string, unknown>;
   throwIfOAuthError(body, status, context, true, secrets);
   if (!response.ok) {
-    throw new TokenResponseError(
-      `${context} failed with HTTP ${status} and no OAuth error: ${excerpt(text, 120, secrets)}`,
-      {
-        status,
-      },
-    );
+    throw (await failure()).statusError(context, status, text, secrets);
   }
   return { status, body };
 }
@@ -563,31 +547,4 @@ export function withGrantKeys<G extends object>(
   Object.setPrototypeOf(grant, KEYED_GRANT);
   (grant as { [KEY_SOURCE]?: KeySource })[KEY_SOURCE] = source;
   return grant as G & GrantKeys;
-}
-
-/**
- * The error for an answer that should have been JSON: an HTML page or other text, with a scrubbed
- * excerpt.
- *
- * @param context What was asked (`"token request"`).
- * @param status The HTTP status.
- * @param type The answer's content type (`""` when none).
- * @param text The answer's text.
- * @param secrets The secrets of the exchange, scrubbed from the excerpt.
- * @returns The error to throw.
- */
-export function notJsonError(
-  context: string,
-  status: number,
-  type: string,
-  text: string,
-  secrets?: Secrets,
-): TokenResponseError {
-  const kind = /html/i.test(type) || /^\s*</.test(text)
-    ? "an HTML page"
-    : `non-JSON (${type || "no content type"})`;
-  return new TokenResponseError(
-    `${context} got ${kind} with HTTP ${status}: ${excerpt(text, 120, secrets)}`,
-    { status },
-  );
 }

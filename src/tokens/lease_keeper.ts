@@ -8,9 +8,6 @@
 
 import type { Lease } from "./store.ts";
 
-/** What a token request under a lease returns when the lease was lost before anything was sent. */
-export const LOST: unique symbol = Symbol("lease lost");
-
 /** A lease being kept alive; one per token request. */
 export class LeaseKeeper {
   /** The lease kept. */

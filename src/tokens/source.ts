@@ -9,8 +9,14 @@ import { OAuthError } from "../errors.ts";
 import { refreshAt, type Token } from "./token.ts";
 import type { TokenStore } from "./store.ts";
 import { SharedRequest } from "./shared_request.ts";
-import { type LeaseKeeper, LOST } from "./lease_keeper.ts";
+import type { LeaseKeeper } from "./lease_keeper.ts";
 import type { RefreshHost, StoreRefresh } from "./store_refresh.ts";
+
+/**
+ * What a token request under a lease returns when the lease was lost before anything was sent (the
+ * lease itself is kept by `LeaseKeeper`, in the store half).
+ */
+export const LOST: unique symbol = Symbol("lease lost");
 
 /**
  * Options of {@linkcode TokenSource.getToken}.
@@ -393,7 +399,7 @@ class CachingTokenSource implements ManagedTokenSource {
       return await this.#announce(await this.#plainGrant(this.#token, signal));
     }
     // The store half is loaded on first use: sources without a store never carry it.
-    this.#storeRefresh ??= import("./store_refresh.ts").then(({ StoreRefresh }) => {
+    this.#storeRefresh ??= import("../lazy.ts").then(({ StoreRefresh }) => {
       const refresh = new StoreRefresh(this.#host());
       this.#refresh = refresh;
       return refresh;

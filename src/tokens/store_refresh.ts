@@ -15,9 +15,9 @@
 import { AuthFetchError } from "../errors.ts";
 import type { Token } from "./token.ts";
 import type { Lease, TokenStore } from "./store.ts";
-import type { Grant } from "./source.ts";
+import { type Grant, LOST } from "./source.ts";
 import { sleep } from "../sleep.ts";
-import { LeaseKeeper, LOST } from "./lease_keeper.ts";
+import { LeaseKeeper } from "./lease_keeper.ts";
 import { StoreGuard, StoreUnavailable } from "./store_guard.ts";
 
 /** What {@linkcode StoreRefresh} needs from its token source. */
