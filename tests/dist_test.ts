@@ -85,17 +85,28 @@ async function staticClosure(entry: URL): Promise<{ files: Set<string>; bare: Se
   return { files, bare };
 }
 
-Deno.test("dist/mod.js loads jose, JWT client assertions and the store half only with import()", async () => {
+Deno.test("dist/mod.js loads jose, the store half, JWT client assertions and failure errors only with import()", async () => {
   const dist = new URL("dist/", root);
   const { files: loaded, bare } = await staticClosure(new URL("mod.js", dist));
   assert.deepEqual([...bare], [], "no package is imported statically");
-  const names = [...loaded].map((href) => href.slice(dist.href.length));
-  assert.ok(names.some((n) => n.startsWith("chunk-")), "the closure follows the chunks");
-  for (const lazy of ["client_assertion-", "store_refresh-"]) {
-    assert.ok(
-      (await files(dist.pathname)).some((n) => n.startsWith(lazy)),
-      `${lazy}*.js is a chunk of its own`,
-    );
-    assert.ok(!names.some((n) => n.startsWith(lazy)), `${lazy}*.js is loaded before it is needed`);
+  assert.ok([...loaded].some((href) => href.includes("/chunk-")), "the closure follows the chunks");
+  // where each module's code is: the file whose `// path` marker names it
+  const home = new Map<string, string>();
+  for (const path of await files(dist.pathname)) {
+    const code = await Deno.readTextFile(new URL(path, dist));
+    for (const match of code.matchAll(/^\/\/ (src\/\S+\.ts)$/gm)) {
+      home.set(match[1], new URL(path, dist).href);
+    }
   }
+  for (
+    const lazy of [
+      "src/tokens/store_refresh.ts",
+      "src/oauth/client_assertion.ts",
+      "src/oauth/exchange_errors.ts",
+    ]
+  ) {
+    assert.ok(home.has(lazy), `${lazy} is bundled`);
+    assert.ok(!loaded.has(home.get(lazy)!), `${lazy} is loaded before it is needed`);
+  }
+  assert.ok(loaded.has(home.get("src/grants/client_credentials.ts")!), "the path itself is loaded");
 });

@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-FNTWZHY5.js";
+} from "../../chunk-VEYJCBH6.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-3V3NXQ2W.js";
+} from "../../chunk-OYLD6FQ7.js";
 
 // src/stores/kv.ts
 var KvStore = class {

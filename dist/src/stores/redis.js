@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-FNTWZHY5.js";
-import "../../chunk-3V3NXQ2W.js";
+} from "../../chunk-VEYJCBH6.js";
+import "../../chunk-OYLD6FQ7.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
