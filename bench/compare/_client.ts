@@ -49,6 +49,11 @@ export async function coldRun(create: CreateClient): Promise<void> {
   if (hold) await Deno.stdin.read(new Uint8Array(1));
   const base = Deno.args[0];
   const call = create(base);
+  // bench/cold_instructions.ts: the same program without its call, to tell loading from calling
+  if (Deno.env.get("BENCH_NO_CALL") === "1") {
+    console.log(JSON.stringify({ ready, uptime: performance.now(), peakRss: peakRss() }));
+    return;
+  }
   const response = await call(`${base}/api`);
   const body = await response.text();
   if (response.status !== 200) throw new Error(`cold call answered ${response.status}: ${body}`);
