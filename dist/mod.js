@@ -27,7 +27,7 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-7OOXQRYE.js";
+} from "./chunk-CE7DZ4KX.js";
 import {
   MAX_REFRESH_SHARE,
   algorithmOf,
@@ -56,7 +56,7 @@ import {
   safeUrl,
   tokenFromResponse,
   tokenSource
-} from "./chunk-7MHRDOTX.js";
+} from "./chunk-UJZAUPYW.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -72,7 +72,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-OYLD6FQ7.js";
+} from "./chunk-Z4NVNP26.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

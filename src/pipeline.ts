@@ -141,19 +141,27 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
       `Cannot create fetch: maxRedirects must be an integer ≥ 0, current value is ${maxRedirects}`,
     );
   }
-  const send = compose(
-    [...handlers],
-    options.fetch === undefined ? globalNext() : platformNext(options.fetch),
-  );
+  const last = options.fetch === undefined ? globalNext() : platformNext(options.fetch);
+  // The pipeline as compose() builds it, with fewer closures (each client holds them): the first
+  // handler is called directly and, for two handlers, the second's `next` shares this scope.
+  const head: Handler | undefined = handlers[0];
+  let second: Handler | undefined;
+  let tail = last;
+  if (handlers.length === 2) {
+    second = handlers[1];
+    tail = (request) => second!(request, last);
+  } else if (handlers.length > 2) {
+    tail = compose(handlers.slice(1), last);
+  }
 
   return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;
     const mode: RequestRedirect = init?.redirect ??
       (input instanceof Request ? input.redirect : "follow");
     let request = pipelineRequest(target, init);
-    if (mode === "manual") return send(request);
+    if (mode === "manual") return head === undefined ? last(request) : head(request, tail);
     for (let hops = 0;; hops++) {
-      const response = await send(request);
+      const response = await (head === undefined ? last(request) : head(request, tail));
       if (!REDIRECT.has(response.status)) return response;
       const location = response.headers.get("location");
       if (location === null) return response;

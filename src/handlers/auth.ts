@@ -73,22 +73,15 @@ export interface AuthOptions {
  * // const response = await api("https://api.example.com/v1/things");
  * ```
  */
-export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
-  const byDefault = options.origins === undefined;
-  const allowed = byDefault ? DEFAULT_POLICY : originPolicy(options.origins);
-  const refresh = options.refreshOn401 ?? true;
-  const keepExisting = options.keepExisting ?? false;
-  // The origin decision is cached per scheme://authority; a predicate in `origins` sees full URLs. The
-  // default policy's decisions are the same for every auth(), so they share one cache.
-  const cacheable = typeof options.origins !== "function";
-  const decisions = byDefault ? DEFAULT_DECISIONS : new Map<string, boolean>();
-  const dpop = options.dpop;
+export function auth(tokens: TokenSource, options?: AuthOptions): Handler {
+  const settings = options === undefined || isDefault(options) ? DEFAULTS : settingsOf(options);
   return async function auth(request: Request, next: Next): Promise<Response> {
     const origin = originOf(request.url);
-    let ok = cacheable ? decisions.get(origin) : undefined;
+    const decisions = settings.decisions;
+    let ok = decisions?.get(origin);
     if (ok === undefined) {
-      ok = allowed(new URL(request.url));
-      if (cacheable) {
+      ok = settings.allowed(new URL(request.url));
+      if (decisions !== undefined) {
         if (decisions.size >= 256) decisions.clear();
         decisions.set(origin, ok);
       }
@@ -96,7 +89,7 @@ export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
     if (!ok) return next(request);
     const first = redirectedFrom(request);
     if (first !== undefined && first !== new URL(request.url).origin) return next(request);
-    if (keepExisting && request.headers.has("authorization")) return next(request);
+    if (settings.keepExisting && request.headers.has("authorization")) return next(request);
     if (isChallengeTokenSource(tokens)) {
       // Sources that sign in from challenges are rare: their code loads when one is met.
       const { sendWithChallenges } = await import("../lazy.ts");
@@ -104,19 +97,58 @@ export function auth(tokens: TokenSource, options: AuthOptions = {}): Handler {
     }
     const token = await tokens.getToken({ signal: request.signal });
     request.headers.set("authorization", authorizationHeader(token));
+    const dpop = settings.dpop;
     if (dpop !== undefined || token.dpopJkt !== undefined) {
       // DPoP-bound tokens are sent by code that loads with the first of them (jose comes with it).
       const { sendBound } = await import("../lazy.ts");
-      return sendBound(tokens, request, next, token, dpop, refresh);
+      return sendBound(tokens, request, next, token, dpop, settings.refresh);
     }
-    if (!refresh) return next(request);
+    if (!settings.refresh) return next(request);
     return sendWithRefresh(tokens, request, next, token.accessToken);
   };
 }
 
-/** The default origin policy, and its decisions, shared by every `auth()` that gives no `origins`. */
-const DEFAULT_POLICY = originPolicy(undefined);
-const DEFAULT_DECISIONS = new Map<string, boolean>();
+/** The options of one `auth()`, resolved; the defaults' are one object shared by all. */
+interface Settings {
+  allowed: (url: URL) => boolean;
+  /**
+   * Origin decisions cached per scheme://authority; none when `origins` is a predicate (it sees full
+   * URLs).
+   */
+  decisions: Map<string, boolean> | undefined;
+  refresh: boolean;
+  keepExisting: boolean;
+  dpop: DPoPKey | undefined;
+}
+
+/** The default origin policy and its decisions, shared by every `auth()` that gives no options. */
+const DEFAULTS: Settings = {
+  allowed: originPolicy(undefined),
+  decisions: new Map<string, boolean>(),
+  refresh: true,
+  keepExisting: false,
+  dpop: undefined,
+};
+
+function isDefault(options: AuthOptions): boolean {
+  return options.origins === undefined && options.refreshOn401 === undefined &&
+    options.keepExisting === undefined && options.dpop === undefined;
+}
+
+function settingsOf(options: AuthOptions): Settings {
+  const byDefault = options.origins === undefined;
+  return {
+    allowed: byDefault ? DEFAULTS.allowed : originPolicy(options.origins),
+    decisions: byDefault
+      ? DEFAULTS.decisions
+      : typeof options.origins === "function"
+      ? undefined
+      : new Map<string, boolean>(),
+    refresh: options.refreshOn401 ?? true,
+    keepExisting: options.keepExisting ?? false,
+    dpop: options.dpop,
+  };
+}
 
 /** `scheme://authority` of a serialized URL (as `Request.url` always is), without parsing it. */
 function originOf(url: string): string {

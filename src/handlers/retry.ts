@@ -112,6 +112,8 @@ export function parseRetryAfter(value: string | null, now: number): number | und
  * `Content-Length` as the first attempt. A `ReadableStream` body is sent once and never buffered, so a
  * request with one is not retried: its first response (or error) is returned.
  *
+ * The handler holds no state of its own: every `retry()` left at its defaults returns the same one.
+ *
  * @param options The policy.
  * @returns The handler.
  * @throws {RangeError} When an option is out of range.
@@ -123,7 +125,55 @@ export function parseRetryAfter(value: string | null, now: number): number | und
  * ]);
  * ```
  */
-export function retry(options: RetryOptions = {}): Handler {
+export function retry(options?: RetryOptions): Handler {
+  if (options === undefined || isDefault(options)) return defaultRetry ??= retryHandler(DEFAULTS);
+  return retryHandler(policyOf(options));
+}
+
+/** A retry policy, options resolved and checked. */
+interface Policy {
+  retries: number;
+  baseDelay: number;
+  maxDelay: number;
+  maxRetryAfter: number;
+  methods: ReadonlySet<string>;
+  statuses: ReadonlySet<number>;
+  retryNetworkErrors: boolean;
+  random: () => number;
+  now: () => number;
+  onRetry?: (event: RetryEvent) => void;
+}
+
+/**
+ * The defaults' policy. Its clock and random numbers are looked up on each use, so a `Date.now` or
+ * `Math.random` replaced later (a fake clock in a test) is used, as one replaced before `retry()`
+ * would have been.
+ */
+const DEFAULTS: Policy = {
+  retries: 2,
+  baseDelay: 300,
+  maxDelay: 10_000,
+  maxRetryAfter: 60_000,
+  methods: DEFAULT_METHOD_SET,
+  statuses: DEFAULT_STATUS_SET,
+  retryNetworkErrors: true,
+  random: () => Math.random(),
+  now: () => Date.now(),
+  onRetry: undefined,
+};
+
+/** The handler of every `retry()` left at its defaults: it holds no state, so one serves them all. */
+let defaultRetry: Handler | undefined;
+
+function isDefault(options: RetryOptions): boolean {
+  return options.retries === undefined && options.methods === undefined &&
+    options.statuses === undefined && options.baseDelay === undefined &&
+    options.maxDelay === undefined && options.maxRetryAfter === undefined &&
+    options.retryNetworkErrors === undefined && options.onRetry === undefined &&
+    options.random === undefined && options.now === undefined;
+}
+
+function policyOf(options: RetryOptions): Policy {
   const retries = options.retries ?? 2;
   if (!Number.isInteger(retries) || retries < 0) {
     throw new RangeError(
@@ -144,13 +194,24 @@ export function retry(options: RetryOptions = {}): Handler {
       );
     }
   }
-  const retryNetworkErrors = options.retryNetworkErrors ?? true;
-  const random = options.random ?? Math.random;
-  const now = options.now ?? Date.now;
-  const onRetry = options.onRetry;
+  return {
+    retries,
+    baseDelay,
+    maxDelay,
+    maxRetryAfter,
+    methods,
+    statuses,
+    retryNetworkErrors: options.retryNetworkErrors ?? true,
+    random: options.random ?? Math.random,
+    now: options.now ?? Date.now,
+    onRetry: options.onRetry,
+  };
+}
 
+function retryHandler(policy: Policy): Handler {
   return async function retry(request: Request, next: Next): Promise<Response> {
-    if (retries === 0 || !methods.has(request.method)) return next(request);
+    const retries = policy.retries;
+    if (retries === 0 || !policy.methods.has(request.method)) return next(request);
     const signal = request.signal;
     let current = request;
     for (let attempt = 1;; attempt++) {
@@ -160,10 +221,10 @@ export function retry(options: RetryOptions = {}): Handler {
       let again: Request | undefined;
       try {
         const response = await next(current);
-        if (last || !statuses.has(response.status) || signal.aborted) return response;
-        const backoff = jitter(random, baseDelay, maxDelay, attempt);
-        const asked = parseRetryAfter(response.headers.get("retry-after"), now());
-        if (asked !== undefined && asked > maxRetryAfter) return response;
+        if (last || !policy.statuses.has(response.status) || signal.aborted) return response;
+        const backoff = jitter(policy, attempt);
+        const asked = parseRetryAfter(response.headers.get("retry-after"), policy.now());
+        if (asked !== undefined && asked > policy.maxRetryAfter) return response;
         // A body that cannot be sent again (a stream) is not retried: the response goes back as it is.
         again = replay(current);
         if (again === undefined) return response;
@@ -177,13 +238,15 @@ export function retry(options: RetryOptions = {}): Handler {
         };
         await response.body?.cancel();
       } catch (error) {
-        if (last || signal.aborted || !retryNetworkErrors || !isNetworkError(error)) throw error;
+        if (last || signal.aborted || !policy.retryNetworkErrors || !isNetworkError(error)) {
+          throw error;
+        }
         again = replay(current);
         if (again === undefined) throw error;
-        delay = jitter(random, baseDelay, maxDelay, attempt);
+        delay = jitter(policy, attempt);
         event = { attempt, delay, method: request.method, url: safeUrl(request.url), error };
       }
-      onRetry?.(event);
+      policy.onRetry?.(event);
       await sleep(delay, signal);
       current = again;
     }
@@ -191,13 +254,10 @@ export function retry(options: RetryOptions = {}): Handler {
 }
 
 /** Full jitter: a random delay below the attempt's exponential backoff, capped at `maxDelay`. */
-function jitter(
-  random: () => number,
-  baseDelay: number,
-  maxDelay: number,
-  attempt: number,
-): number {
-  return Math.floor(random() * Math.min(maxDelay, baseDelay * 2 ** (attempt - 1)));
+function jitter(policy: Policy, attempt: number): number {
+  return Math.floor(
+    policy.random() * Math.min(policy.maxDelay, policy.baseDelay * 2 ** (attempt - 1)),
+  );
 }
 
 function isNetworkError(error: unknown): boolean {

@@ -365,25 +365,26 @@ function issuerId(issuer: string | URL): string {
   return issuer.pathname === "/" && !issuer.search ? issuer.href.slice(0, -1) : issuer.href;
 }
 
-const endpointPolicies = new WeakMap<object, Handler[]>();
+const endpointPolicies = new WeakMap<object, readonly Handler[]>();
 
 /**
  * The handlers every endpoint request runs through: the per-attempt timeout and, when asked, the retry
  * policy (POST included); built once per options object.
  */
-function endpointHandlers(options: EndpointOptions): Handler[] {
+function endpointHandlers(options: EndpointOptions): readonly Handler[] {
+  // Without retry there is nothing to build, and nothing is kept per options object.
+  if (!options.retry) return NO_HANDLERS;
   let handlers = endpointPolicies.get(options);
   if (handlers === undefined) {
     // Each attempt's deadline is added by postForm, after these.
-    handlers = [];
-    if (options.retry) {
-      const policy = options.retry === true ? {} : options.retry;
-      handlers.push(retry({ ...policy, methods: ["POST", ...(policy.methods ?? [])] }));
-    }
+    const policy = options.retry === true ? {} : options.retry;
+    handlers = [retry({ ...policy, methods: ["POST", ...(policy.methods ?? [])] })];
     endpointPolicies.set(options, handlers);
   }
   return handlers;
 }
+
+const NO_HANDLERS: readonly Handler[] = [];
 
 /** The error builders of a failed exchange (`exchange_errors.ts`), loaded when one fails. */
 const failure = () => import("../lazy.ts");
@@ -495,18 +496,27 @@ export function grantKeys(
   return deriveGrantKeys(kind, options);
 }
 
-/** Where a grant made by {@linkcode withGrantKeys} keeps what its keys are derived from. */
-const KEY_SOURCE = Symbol("grant key source");
+/** Where a grant made by {@linkcode withGrantKeys} keeps the identity its keys are derived from. */
+const IDENTITY = Symbol("grant identity");
+/** Where the prototype of such grants keeps their grant type. */
+const KIND = Symbol("grant type");
 
-interface KeySource {
-  kind: string;
-  identity: GrantOptions & { subject?: string };
-  keys?: GrantKeys;
-}
+type Identity = GrantOptions & { subject?: string };
+
+/** Keys already derived, per grant (most grants never have theirs read: only stores read them). */
+const derivedKeys = new WeakMap<object, GrantKeys>();
 
 function keysOf(grant: object): GrantKeys {
-  const source = (grant as { [KEY_SOURCE]: KeySource })[KEY_SOURCE];
-  return source.keys ??= deriveGrantKeys(source.kind, source.identity);
+  let keys = derivedKeys.get(grant);
+  if (keys === undefined) {
+    const { [KIND]: kind, [IDENTITY]: identity } = grant as {
+      [KIND]: string;
+      [IDENTITY]: Identity;
+    };
+    keys = deriveGrantKeys(kind, identity);
+    derivedKeys.set(grant, keys);
+  }
+  return keys;
 }
 
 /**
@@ -528,23 +538,31 @@ const KEYED_GRANT: object = Object.defineProperties({}, {
   },
 });
 
+/** One prototype per grant type, under {@linkcode KEYED_GRANT}: it carries the type. */
+const keyedPrototypes = new Map<string, object>();
+
 /**
  * A grant with its default store keys ({@linkcode grantKeys}) as properties computed on first read:
  * a source without a store never reads them, and hashing them is the costliest part of creating a
- * grant. They are inherited getters (the grant's prototype becomes one shared by such grants).
+ * grant. They are inherited getters (the grant's prototype is one shared by the grants of its type).
  *
  * @param kind The grant type.
  * @param options The grant options (copied: the keys name the grant as created).
  * @param grant The grant's methods and other properties, a plain object.
- * @returns `grant`, with `key` and `legacyKey`.
+ * @returns A new object with `grant`'s own properties, and `key` and `legacyKey`.
  */
 export function withGrantKeys<G extends object>(
   kind: string,
-  options: GrantOptions & { subject?: string },
+  options: Identity,
   grant: G,
 ): G & GrantKeys {
-  const source: KeySource = { kind, identity: { ...options } };
-  Object.setPrototypeOf(grant, KEYED_GRANT);
-  (grant as { [KEY_SOURCE]?: KeySource })[KEY_SOURCE] = source;
-  return grant as G & GrantKeys;
+  let prototype = keyedPrototypes.get(kind);
+  if (prototype === undefined) {
+    prototype = Object.create(KEYED_GRANT, { [KIND]: { value: kind } }) as object;
+    keyedPrototypes.set(kind, prototype);
+  }
+  // A fresh object (its properties in the object itself, none in a separate array).
+  const keyed = Object.create(prototype) as G & GrantKeys & { [IDENTITY]: Identity };
+  keyed[IDENTITY] = { ...options };
+  return Object.assign(keyed, grant);
 }

@@ -249,57 +249,98 @@ export function tokenSource(grant: Grant, options: TokenSourceOptions = {}): Man
   return new CachingTokenSource(grant, options);
 }
 
+/** The timing and hooks of one source; sources given none of them share one. */
+interface Config {
+  refreshBefore: number;
+  now: () => number;
+  onTokenChange: ((token: Token) => void | Promise<void>) | undefined;
+  onRefreshError: ((error: unknown) => void) | undefined;
+  backgroundRetryDelay: number;
+}
+
+/** The defaults' config; its clock is looked up on each use (a fake clock installed later is seen). */
+const DEFAULT_CONFIG: Config = {
+  refreshBefore: 60_000,
+  now: () => Date.now(),
+  onTokenChange: undefined,
+  onRefreshError: undefined,
+  backgroundRetryDelay: 5_000,
+};
+
+/** What only a source with a store holds. */
+interface StoreSide {
+  store: TokenStore;
+  givenKey: string | undefined;
+  leaseTtl: number;
+  leaseWait: number;
+  storeTimeout: number;
+  onStoreError: ((error: unknown) => void) | undefined;
+  /** The store half, loaded on first use. */
+  loading?: Promise<StoreRefresh>;
+  refresh?: StoreRefresh;
+}
+
+/** The token request in flight and the token it replaces. */
+interface Inflight {
+  request: SharedRequest<Token>;
+  stale: string | undefined;
+}
+
 class CachingTokenSource implements ManagedTokenSource {
   #grant: Grant;
-  #store?: TokenStore;
-  #givenKey?: string;
-  #refreshBefore: number;
-  #now: () => number;
-  #onTokenChange?: (token: Token) => void | Promise<void>;
-  #onRefreshError?: (error: unknown) => void;
-  #leaseTtl: number;
-  #leaseWait: number;
-  #backgroundRetryDelay: number;
-  #token?: Token;
-  #refreshAt?: number;
-  #inflight?: SharedRequest<Token>;
-  #inflightStale?: string;
+  #config: Config;
+  #token: Token | undefined = undefined;
+  #inflight: Inflight | undefined = undefined;
   #backgroundBlockedUntil = 0;
   #generation = 0;
-  #storeTimeout: number;
-  #onStoreError?: (error: unknown) => void;
-  #storeRefresh?: Promise<StoreRefresh>;
-  #refresh?: StoreRefresh;
+  /** Only a source with a store has one: a source without holds none of its fields. */
+  #store: StoreSide | undefined;
 
   constructor(grant: Grant, options: TokenSourceOptions) {
     this.#grant = grant;
-    this.#store = options.store;
-    // The grant's keys are read (and hashed) only when a store needs them.
-    this.#givenKey = options.key;
-    this.#refreshBefore = nonNegative("refreshBefore", options.refreshBefore ?? 60_000);
-    this.#now = options.now ?? Date.now;
-    this.#onTokenChange = options.onTokenChange;
-    this.#onRefreshError = options.onRefreshError;
-    this.#leaseTtl = nonNegative("leaseTtl", options.leaseTtl ?? 15_000);
-    this.#leaseWait = nonNegative("leaseWait", options.leaseWait ?? 60_000);
-    this.#backgroundRetryDelay = nonNegative(
+    // Checked in this order whether or not there is a store.
+    const refreshBefore = nonNegative("refreshBefore", options.refreshBefore ?? 60_000);
+    const leaseTtl = nonNegative("leaseTtl", options.leaseTtl ?? 15_000);
+    const leaseWait = nonNegative("leaseWait", options.leaseWait ?? 60_000);
+    const backgroundRetryDelay = nonNegative(
       "backgroundRetryDelay",
       options.backgroundRetryDelay ?? 5_000,
     );
-    this.#onStoreError = options.onStoreError ?? options.onRefreshError;
-    this.#storeTimeout = nonNegative("storeTimeout", options.storeTimeout ?? 5_000);
+    const storeTimeout = nonNegative("storeTimeout", options.storeTimeout ?? 5_000);
+    this.#config = options.refreshBefore === undefined && options.now === undefined &&
+        options.onTokenChange === undefined && options.onRefreshError === undefined &&
+        options.backgroundRetryDelay === undefined
+      ? DEFAULT_CONFIG
+      : {
+        refreshBefore,
+        now: options.now ?? Date.now,
+        onTokenChange: options.onTokenChange,
+        onRefreshError: options.onRefreshError,
+        backgroundRetryDelay,
+      };
+    // The grant's keys are read (and hashed) only when a store needs them.
+    this.#store = options.store === undefined ? undefined : {
+      store: options.store,
+      givenKey: options.key,
+      leaseTtl,
+      leaseWait,
+      storeTimeout,
+      onStoreError: options.onStoreError ?? options.onRefreshError,
+    };
   }
 
   getToken(options: GetTokenOptions = {}): Promise<Token> {
-    if (this.#refresh?.pending) this.#refresh.flushSoon();
+    const refresh = this.#store?.refresh;
+    if (refresh?.pending) refresh.flushSoon();
     const token = this.#token;
     if (token !== undefined && token.accessToken !== options.rejected) {
       const expiresAt = token.expiresAt;
       if (expiresAt === undefined) return Promise.resolve(token);
-      const now = this.#now();
+      const config = this.#config;
+      const now = config.now();
       if (now < expiresAt) {
         if (
-          now >= this.#refreshAt! && this.#inflight === undefined &&
+          now >= refreshAt(token, config.refreshBefore)! && this.#inflight === undefined &&
           now >= this.#backgroundBlockedUntil
         ) {
           this.#refreshInBackground(token);
@@ -311,29 +352,31 @@ class CachingTokenSource implements ManagedTokenSource {
   }
 
   get #key(): string {
-    return this.#givenKey ?? this.#grant.key ?? "default";
+    return this.#store?.givenKey ?? this.#grant.key ?? "default";
   }
 
   get #legacyKey(): string | undefined {
-    return this.#givenKey === undefined ? this.#grant.legacyKey : undefined;
+    return this.#store?.givenKey === undefined ? this.#grant.legacyKey : undefined;
   }
 
   async clear(): Promise<void> {
     this.#generation++;
     this.#set(undefined);
-    this.#refresh?.dropPending();
-    await this.#store?.delete(this.#key);
+    const side = this.#store;
+    if (side === undefined) return;
+    side.refresh?.dropPending();
+    await side.store.delete(this.#key);
   }
 
   #set(token: Token | undefined): void {
     this.#token = token;
-    this.#refreshAt = token === undefined ? undefined : refreshAt(token, this.#refreshBefore);
   }
 
   #refreshInBackground(token: Token): void {
     this.#shared(token.accessToken, undefined).catch((error) => {
-      this.#backgroundBlockedUntil = this.#now() + this.#backgroundRetryDelay;
-      this.#onRefreshError?.(error);
+      const config = this.#config;
+      this.#backgroundBlockedUntil = config.now() + config.backgroundRetryDelay;
+      config.onRefreshError?.(error);
     });
   }
 
@@ -354,14 +397,15 @@ class CachingTokenSource implements ManagedTokenSource {
    * keeps it going).
    */
   #shared(stale: string | undefined, signal: AbortSignal | undefined): Promise<Token> {
-    const current = this.#inflight?.abandoned ? undefined : this.#inflight;
-    if (current !== undefined && (this.#inflightStale === stale || stale === undefined)) {
-      return current.join(signal);
+    const inflight = this.#inflight;
+    const current = inflight === undefined || inflight.request.abandoned ? undefined : inflight;
+    if (current !== undefined && (current.stale === stale || stale === undefined)) {
+      return current.request.join(signal);
     }
     if (current !== undefined) {
       // A refresh is under way for another token; a caller that reports the token it produces waits for it,
       // then refreshes again if still needed.
-      return current.join(signal).then(
+      return current.request.join(signal).then(
         (token) => token.accessToken === stale ? this.#shared(stale, signal) : token,
         (error) => {
           if (signal?.aborted) throw error;
@@ -376,49 +420,47 @@ class CachingTokenSource implements ManagedTokenSource {
         return token;
       })
     );
+    const started: Inflight = { request: shared, stale };
     shared.settled.then(() => {
-      if (this.#inflight === shared) {
-        this.#inflight = undefined;
-        this.#inflightStale = undefined;
-      }
+      if (this.#inflight === started) this.#inflight = undefined;
     });
-    this.#inflight = shared;
-    this.#inflightStale = stale;
+    this.#inflight = started;
     return shared.join(signal);
   }
 
   /** A token `stale` is not, that is unexpired and not yet due for refresh. */
   #usable(token: Token | undefined, stale: string | undefined): token is Token {
     if (token === undefined || token.accessToken === stale) return false;
-    const at = refreshAt(token, this.#refreshBefore);
-    return at === undefined || this.#now() < at;
+    const at = refreshAt(token, this.#config.refreshBefore);
+    return at === undefined || this.#config.now() < at;
   }
 
   async #obtain(stale: string | undefined, signal: AbortSignal): Promise<Token> {
-    if (this.#store === undefined) {
+    const side = this.#store;
+    if (side === undefined) {
       return await this.#announce(await this.#plainGrant(this.#token, signal));
     }
     // The store half is loaded on first use: sources without a store never carry it.
-    this.#storeRefresh ??= import("../lazy.ts").then(({ StoreRefresh }) => {
-      const refresh = new StoreRefresh(this.#host());
-      this.#refresh = refresh;
+    side.loading ??= import("../lazy.ts").then(({ StoreRefresh }) => {
+      const refresh = new StoreRefresh(this.#host(side));
+      side.refresh = refresh;
       return refresh;
     });
-    return await (await this.#storeRefresh).obtain(stale, signal);
+    return await (await side.loading).obtain(stale, signal);
   }
 
   /** What the store half needs from this source. */
-  #host(): RefreshHost {
+  #host(side: StoreSide): RefreshHost {
     return {
       grant: this.#grant,
-      store: this.#store!,
+      store: side.store,
       key: this.#key,
       legacyKey: this.#legacyKey,
-      leaseTtl: this.#leaseTtl,
-      leaseWait: this.#leaseWait,
-      storeTimeout: this.#storeTimeout,
-      onStoreError: this.#onStoreError,
-      now: () => this.#now(),
+      leaseTtl: side.leaseTtl,
+      leaseWait: side.leaseWait,
+      storeTimeout: side.storeTimeout,
+      onStoreError: side.onStoreError,
+      now: () => this.#config.now(),
       token: () => this.#token,
       usable: (token, stale): token is Token => this.#usable(token, stale),
       fromGrant: (current, keeper, signal) => this.#fromGrant(current, signal, true, false, keeper),
@@ -436,7 +478,7 @@ class CachingTokenSource implements ManagedTokenSource {
   #pollCap(): number {
     const expiresAt = this.#token?.expiresAt;
     if (expiresAt === undefined) return 250;
-    return Math.min(250, Math.max(25, (expiresAt - this.#now()) / 4));
+    return Math.min(250, Math.max(25, (expiresAt - this.#config.now()) / 4));
   }
 
   /** {@linkcode CachingTokenSource.#fromGrant} without a lease, which therefore cannot be lost. */
@@ -474,12 +516,12 @@ class CachingTokenSource implements ManagedTokenSource {
       } catch (error) {
         if (!(error instanceof OAuthError) || error.error !== "invalid_grant") throw error;
         // Another process may have rotated the refresh token meanwhile: try once with the stored one.
-        const stored = retried ? undefined : await this.#refresh?.stored();
+        const stored = retried ? undefined : await this.#store?.refresh?.stored();
         if (stored?.refreshToken !== undefined && stored.refreshToken !== current.refreshToken) {
           return await this.#fromGrant(stored, signal, leased, true, keeper);
         }
         this.#set(undefined);
-        if (!leased || grant.interactive) await this.#refresh?.remove();
+        if (!leased || grant.interactive) await this.#store?.refresh?.remove();
         if (grant.interactive) {
           throw new OAuthError({
             error: error.error,
@@ -500,7 +542,7 @@ class CachingTokenSource implements ManagedTokenSource {
   }
 
   async #announce(token: Token): Promise<Token> {
-    await this.#onTokenChange?.(token);
+    await this.#config.onTokenChange?.(token);
     return token;
   }
 }

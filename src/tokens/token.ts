@@ -109,8 +109,13 @@ export function tokenFromResponse(body: unknown, options: TokenFromResponseOptio
   }
   checkHeaderToken(accessToken, tokenType, context);
   const now = (options.now ?? Date.now)();
-  const token: Token = { accessToken, tokenType, issuedAt: now, raw };
-  setExpiry(token, parseExpiresIn(raw.expires_in, context));
+  const times = expiry(accessToken, now, parseExpiresIn(raw.expires_in, context));
+  const issuedAt = times.iat ?? now;
+  const expiresAt = times.expiresAt;
+  // Built with all its fields at once: a property added later would take a separate property array.
+  const token: Token = expiresAt === undefined
+    ? { accessToken, tokenType, issuedAt, raw }
+    : { accessToken, tokenType, issuedAt, raw, expiresAt };
   for (const [key, field] of OPTIONAL_STRINGS) {
     const value = raw[key];
     if (value === undefined || value === null) continue;
@@ -135,16 +140,28 @@ export function tokenFromResponse(body: unknown, options: TokenFromResponseOptio
  * @param expiresIn The lifetime in seconds, if the response gave one.
  */
 export function setExpiry(token: Token, expiresIn: number | undefined): void {
-  const issuedAt = token.issuedAt ?? Date.now();
+  const { expiresAt, iat } = expiry(token.accessToken, token.issuedAt ?? Date.now(), expiresIn);
+  if (expiresAt !== undefined) token.expiresAt = expiresAt;
+  if (iat !== undefined) token.issuedAt = iat;
+}
+
+/**
+ * {@linkcode setExpiry}'s arithmetic: the expiry, and the JWT's `iat` when it becomes the issue time.
+ */
+function expiry(
+  accessToken: string,
+  issuedAt: number,
+  expiresIn: number | undefined,
+): { expiresAt?: number; iat?: number } {
   if (expiresIn !== undefined) {
     const expiresAt = issuedAt + expiresIn * 1000;
-    if (expiresIn > 0 && Number.isFinite(expiresAt)) token.expiresAt = expiresAt;
-    return;
+    return expiresIn > 0 && Number.isFinite(expiresAt) ? { expiresAt } : {};
   }
-  const claims = jwtTimes(token.accessToken);
-  if (claims.exp === undefined) return;
-  token.expiresAt = claims.exp;
-  if (claims.iat !== undefined && claims.iat <= issuedAt) token.issuedAt = claims.iat;
+  const claims = jwtTimes(accessToken);
+  if (claims.exp === undefined) return {};
+  return claims.iat !== undefined && claims.iat <= issuedAt
+    ? { expiresAt: claims.exp, iat: claims.iat }
+    : { expiresAt: claims.exp };
 }
 
 const OPTIONAL_STRINGS: ReadonlyArray<

@@ -14,11 +14,11 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-7OOXQRYE.js";
+} from "../../chunk-CE7DZ4KX.js";
 import {
   FileStore
-} from "../../chunk-W4FLSK6E.js";
-import "../../chunk-VEYJCBH6.js";
+} from "../../chunk-ULH62CPD.js";
+import "../../chunk-NYYK3E56.js";
 import {
   auth,
   clientCredentials,
@@ -29,7 +29,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-7MHRDOTX.js";
+} from "../../chunk-UJZAUPYW.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -38,7 +38,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-OYLD6FQ7.js";
+} from "../../chunk-Z4NVNP26.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-VEYJCBH6.js";
+} from "../../chunk-NYYK3E56.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-OYLD6FQ7.js";
+} from "../../chunk-Z4NVNP26.js";
 
 // src/stores/kv.ts
 var KvStore = class {

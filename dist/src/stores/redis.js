@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-VEYJCBH6.js";
-import "../../chunk-OYLD6FQ7.js";
+} from "../../chunk-NYYK3E56.js";
+import "../../chunk-Z4NVNP26.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
