@@ -1,0 +1,75 @@
+/**
+ * CPU instructions per API call with a cached token, counted under `valgrind --tool=callgrind`
+ * (`bench/_valgrind.ts`; repeatable within about 1 %, unlike CPU time on a shared machine): each
+ * variant of `bench/calls/client.ts` runs twice, with 0 and with `BENCH_CALLS` (1,000) calls after
+ * the same warm-up, and the difference divided by the calls is what one call costs, the server's
+ * work excluded (it runs in another process). The variants take authfetch apart layer by layer:
+ * plain `fetch(url, init)`, `fetch(new Request(…))` (the `Request` a pipeline is built on),
+ * `createFetch([])`, `createFetch([auth(…)])`, `createFetch([retry(), auth(…)])`, and
+ * @badgateway/oauth2-client's `OAuth2Fetch`.
+ *
+ * Needs valgrind (Debian: `apt-get install valgrind`).
+ * Run: `deno run -A --lock=tests/deno.lock bench/call_instructions.ts` (part of `deno task bench`).
+ *
+ * @module
+ */
+
+import { hasValgrind, instructions, startServer } from "./_valgrind.ts";
+
+const root = new URL("../", import.meta.url);
+const CALLS = Number(Deno.env.get("BENCH_CALLS") ?? 1_000);
+const VARIANTS = [
+  { name: "plain", label: "plain `fetch(url, init)`" },
+  { name: "request", label: "`fetch(new Request(url, init))`" },
+  { name: "pipeline", label: "authfetch `createFetch([])`" },
+  { name: "auth", label: "authfetch `createFetch([auth(tokenSource(…))])`" },
+  { name: "authfetch", label: "authfetch `createFetch([retry(), auth(tokenSource(…))])`" },
+  { name: "badgateway", label: "@badgateway/oauth2-client `OAuth2Fetch`" },
+];
+
+if (!await hasValgrind()) {
+  console.log(
+    "bench/call_instructions.ts: valgrind is not installed (apt-get install valgrind); skipped",
+  );
+  Deno.exit(0);
+}
+
+const { base, stop } = await startServer();
+const perCall = new Map<string, number>();
+try {
+  const args = [
+    "run",
+    "-A",
+    "--lock=tests/deno.lock",
+    new URL("./calls/client.ts", import.meta.url).pathname,
+    base,
+  ];
+  for (const { name } of VARIANTS) {
+    const run = (calls: number) =>
+      instructions(
+        args,
+        { BENCH_VARIANT: name, BENCH_CALLS: String(calls) },
+        '"done"',
+        root.pathname,
+      );
+    const none = await run(0);
+    const many = await run(CALLS);
+    perCall.set(name, (many - none) / CALLS);
+  }
+} finally {
+  await stop();
+}
+
+const plain = perCall.get("plain")!;
+const lines = [
+  `Deno ${Deno.version.deno}; instructions per call with a cached token (${CALLS} calls, valgrind ` +
+  "--tool=callgrind, the client's process only)",
+  "",
+  "| variant | per call | vs plain `fetch` |",
+  "|---|---|---|",
+];
+for (const { name, label } of VARIANTS) {
+  const n = perCall.get(name)!;
+  lines.push(`| ${label} | ${(n / 1000).toFixed(0)} K | ${(n / plain).toFixed(2)}× |`);
+}
+console.log(lines.join("\n"));
