@@ -11,7 +11,7 @@
  */
 
 import { writeHeapSnapshot } from "node:v8";
-import type { CreateClient } from "./compare/_client.ts";
+import { callApi, type CreateClient, exposedGc } from "./compare/_client.ts";
 
 const [name, base, countArg, detailArg] = Deno.args;
 const detail = detailArg === "detail";
@@ -19,14 +19,8 @@ const count = Number(countArg ?? 1000);
 const { create }: { create: CreateClient } = await import(
   new URL(`./compare/${name}.ts`, import.meta.url).href
 );
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
-
-async function callOnce(call: (url: string) => Promise<Response>): Promise<void> {
-  const response = await call(`${base}/api`);
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`${name}: the API answered ${response.status}`);
-}
+const gc = exposedGc();
+const callOnce = (call: (url: string) => Promise<Response>) => callApi(call, base, name);
 
 interface Row {
   count: number;

@@ -3,6 +3,20 @@ import assert from "node:assert/strict";
 const root = new URL("../", import.meta.url);
 const rel = (specifier: string) => specifier.replace(root.href, "");
 
+/** What the client-credentials path loads only with `import()` (src/lazy.ts and what it reaches). */
+const LAZY_MODULES = [
+  "src/lazy.ts",
+  "src/tokens/store_refresh.ts",
+  "src/tokens/store_guard.ts",
+  "src/tokens/lease_keeper.ts",
+  "src/oauth/client_assertion.ts",
+  "src/handlers/step_up.ts",
+  "src/oauth/discovery_fetch.ts",
+  "src/oauth/exchange_errors.ts",
+  "src/redirect.ts",
+  "src/handlers/dpop_send.ts",
+];
+
 interface Edge {
   from: string;
   to: string;
@@ -76,18 +90,7 @@ Deno.test("mod.ts reaches src/lazy.ts only through import(), and loads none of t
   const behind = [...staticClosure(new URL("src/lazy.ts", root).href, edges)].map(rel)
     .filter((s) => !loaded.has(s));
   for (
-    const lazy of [
-      "src/lazy.ts",
-      "src/tokens/store_refresh.ts",
-      "src/tokens/store_guard.ts",
-      "src/tokens/lease_keeper.ts",
-      "src/oauth/client_assertion.ts",
-      "src/handlers/step_up.ts",
-      "src/oauth/discovery_fetch.ts",
-      "src/oauth/exchange_errors.ts",
-      "src/redirect.ts",
-      "src/handlers/dpop_send.ts",
-    ]
+    const lazy of LAZY_MODULES
   ) {
     assert.ok(behind.includes(lazy), `${lazy} is loaded statically by mod.ts`);
   }
@@ -112,19 +115,7 @@ Deno.test("the client-credentials modules load the store half, JWT assertions an
     const loaded = [...staticClosure(entry.href, edges)].map(rel);
     for (const f of files) assert.ok(loaded.includes(f), `${f} is in the closure`);
     for (
-      const lazy of [
-        "src/lazy.ts",
-        "src/tokens/store_refresh.ts",
-        "src/tokens/store_guard.ts",
-        "src/tokens/lease_keeper.ts",
-        "src/oauth/client_assertion.ts",
-        "src/handlers/step_up.ts",
-        "src/oauth/discovery_fetch.ts",
-        "src/oauth/exchange_errors.ts",
-        "src/redirect.ts",
-        "src/handlers/dpop_send.ts",
-        "src/lazy_jose.ts",
-      ]
+      const lazy of [...LAZY_MODULES, "src/lazy_jose.ts"]
     ) {
       assert.ok(modules.map(rel).includes(lazy), `${lazy} is in the graph (behind import())`);
       assert.ok(!loaded.includes(lazy), `${lazy} is loaded before it is needed`);

@@ -60,3 +60,28 @@ export async function coldRun(create: CreateClient): Promise<void> {
   console.log(JSON.stringify({ ready, uptime: performance.now(), peakRss: peakRss() }));
   if (hold) await Deno.stdin.read(new Uint8Array(1));
 }
+
+/**
+ * One call through a client, its body read; throws unless the API answered 200.
+ *
+ * @param call The client.
+ * @param base The server's base URL.
+ * @param label The client's name, for the error.
+ */
+export async function callApi(call: Call, base: string, label: string): Promise<void> {
+  const response = await call(`${base}/api`);
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`${label}: the API answered ${response.status}`);
+}
+
+/**
+ * V8's `gc()`, which `--v8-flags=--expose-gc` exposes.
+ *
+ * @returns The function.
+ * @throws {Error} When the flag is missing.
+ */
+export function exposedGc(): () => void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
+  return gc;
+}

@@ -6,18 +6,11 @@
  * @module
  */
 
-import { auth, clientCredentials, createFetch, retry, tokenSource } from "../../mod.ts";
-import { CLIENT_ID, CLIENT_SECRET, coldRun, type CreateClient } from "./_client.ts";
+import * as sources from "../../mod.ts";
+import { coldRun, type CreateClient } from "./_client.ts";
+import { clientOf } from "./_authfetch_client.ts";
 
 /** One authfetch client, from the sources, for the server at `base`. */
-export const create: CreateClient = (base) => {
-  const tokens = tokenSource(clientCredentials({
-    tokenUrl: `${base}/token`,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-  }));
-  const api = createFetch([retry(), auth(tokens)]);
-  return (url) => api(url);
-};
+export const create: CreateClient = clientOf(sources);
 
 if (import.meta.main) await coldRun(create);

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { CreateClient } from "./_client.ts";
+import { callApi, type CreateClient, exposedGc } from "./_client.ts";
 
 const COUNT = 1_000;
 const CONCURRENCY = 16;
@@ -16,14 +16,8 @@ const [name, base] = Deno.args;
 const { create }: { create: CreateClient } = await import(
   new URL(`./${name}.ts`, import.meta.url).href
 );
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
-
-async function callOnce(call: (url: string) => Promise<Response>): Promise<void> {
-  const response = await call(`${base}/api`);
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`${name}: the API answered ${response.status}`);
-}
+const gc = exposedGc();
+const callOnce = (call: (url: string) => Promise<Response>) => callApi(call, base, name);
 
 const settle = () => {
   for (let i = 0; i < 4; i++) gc();
