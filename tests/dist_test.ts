@@ -110,3 +110,20 @@ Deno.test("dist/mod.js loads jose, the store half, JWT client assertions and fai
   }
   assert.ok(loaded.has(home.get("src/grants/client_credentials.ts")!), "the path itself is loaded");
 });
+
+Deno.test("the built CLI entry runs as a program (`deno run jsr:@authfetch/authfetch/cli`)", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-lock",
+      "--allow-env",
+      new URL("dist/src/cli/main.js", root).pathname,
+      "--help",
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.match(new TextDecoder().decode(stdout), /^Usage: authfetch COMMAND/m);
+});
