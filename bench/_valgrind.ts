@@ -22,6 +22,18 @@ export async function hasValgrind(): Promise<boolean> {
 }
 
 /**
+ * Exits the bench with a note when valgrind is not installed (a bench that cannot run is skipped, not
+ * failed: `deno task bench` goes on with the next one).
+ *
+ * @param bench The bench's file, for the note.
+ */
+export async function requireValgrind(bench: string): Promise<void> {
+  if (await hasValgrind()) return;
+  console.log(`${bench}: valgrind is not installed (apt-get install valgrind); skipped`);
+  Deno.exit(0);
+}
+
+/**
  * Runs `deno <args>` once without valgrind (so Deno's emit and code caches are warm for the counted
  * run), then under callgrind, and returns the instructions the process executed.
  *

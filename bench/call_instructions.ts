@@ -14,7 +14,7 @@
  * @module
  */
 
-import { hasValgrind, instructions, startServer } from "./_valgrind.ts";
+import { instructions, requireValgrind, startServer } from "./_valgrind.ts";
 
 const root = new URL("../", import.meta.url);
 const CALLS = Number(Deno.env.get("BENCH_CALLS") ?? 1_000);
@@ -27,12 +27,7 @@ const VARIANTS = [
   { name: "badgateway", label: "@badgateway/oauth2-client `OAuth2Fetch`" },
 ];
 
-if (!await hasValgrind()) {
-  console.log(
-    "bench/call_instructions.ts: valgrind is not installed (apt-get install valgrind); skipped",
-  );
-  Deno.exit(0);
-}
+await requireValgrind("bench/call_instructions.ts");
 
 const { base, stop } = await startServer();
 const perCall = new Map<string, number>();

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { hasValgrind, instructions, median, startServer } from "./_valgrind.ts";
+import { instructions, median, requireValgrind, startServer } from "./_valgrind.ts";
 
 const root = new URL("../", import.meta.url);
 const REPEATS = Number(Deno.env.get("BENCH_INSTRUCTION_REPEATS") ?? 1);
@@ -31,12 +31,7 @@ const CLIENTS = [
   { file: "openid_client", label: "openid-client 6 `clientCredentialsGrant`" },
 ];
 
-if (!await hasValgrind()) {
-  console.log(
-    "bench/cold_instructions.ts: valgrind is not installed (apt-get install valgrind); skipped",
-  );
-  Deno.exit(0);
-}
+await requireValgrind("bench/cold_instructions.ts");
 
 const { base, stop } = await startServer();
 const counts = new Map<string, { whole: number; load: number }>();
