@@ -1,7 +1,9 @@
 /**
  * Counting the CPU instructions of a Deno program with `valgrind --tool=callgrind` (every thread of
- * the process): the same program gives the same count within about 1 %, whatever else the machine
- * is doing, where its wall time on a shared 2-core machine moves by ±20 %. Used by
+ * the process). On a machine doing nothing else the same program gives the same count within about
+ * 1 % (cold start: 132.0, 132.2 and 132.0 M in three runs), where its wall time on this 2-core
+ * machine moves by ±20 %. Other work on the machine still moves the count somewhat (the event loop
+ * wakes more often while it waits), so compare counts taken in one quiet run. Used by
  * `bench/cold_instructions.ts` and `bench/call_instructions.ts`.
  *
  * @module
