@@ -1,6 +1,6 @@
 /**
  * CPU instructions per API call with a cached token, counted under `valgrind --tool=callgrind`
- * (`bench/_valgrind.ts`; repeatable within about 1 %, unlike CPU time on a shared machine): each
+ * (`bench/_valgrind.ts`; on a quiet machine repeatable within about 1 %, unlike CPU time): each
  * variant of `bench/calls/client.ts` runs twice, with 0 and with `BENCH_CALLS` (1,000) calls after
  * the same warm-up, and the difference divided by the calls is what one call costs, the server's
  * work excluded (it runs in another process). The variants take authfetch apart layer by layer:

@@ -3,7 +3,7 @@
  * cold-start program (create the client, one authenticated call: one token request and one API
  * request, against `bench/compare/server.ts` in another process) runs under
  * `valgrind --tool=callgrind` (`bench/_valgrind.ts`), which counts what every thread of the process
- * executes: the same program gives the same count within about 1 %, where wall times on a shared
+ * executes: on a quiet machine the same program gives the same count within about 1 %, where wall times on a shared
  * 2-core machine move by ±20 %. Each client also runs without its call (`BENCH_NO_CALL=1`), which
  * tells loading (Deno's start-up, module loading and evaluation) from the first call.
  *
