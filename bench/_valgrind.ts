@@ -112,9 +112,3 @@ export async function startServer(): Promise<{ base: string; stop: () => Promise
     },
   };
 }
-
-/** The median of some numbers. */
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}

@@ -17,7 +17,8 @@
  * @module
  */
 
-import { instructions, median, requireValgrind, startServer } from "./_valgrind.ts";
+import { median } from "./_median.ts";
+import { instructions, requireValgrind, startServer } from "./_valgrind.ts";
 
 const root = new URL("../", import.meta.url);
 const REPEATS = Number(Deno.env.get("BENCH_INSTRUCTION_REPEATS") ?? 1);

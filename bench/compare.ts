@@ -26,6 +26,7 @@
 
 import { cpuUsage } from "node:process";
 import { measureBundle, type Measured } from "./bundle_size.ts";
+import { median } from "./_median.ts";
 import type { Call } from "./compare/_client.ts";
 import { create as authfetch } from "./compare/authfetch.ts";
 import { create as badgateway } from "./compare/badgateway.ts";
@@ -89,10 +90,6 @@ const FROM_SOURCES: Client = {
   file: "authfetch_src",
 };
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const rotate = <T>(xs: T[], by: number) => xs.map((_, i) => xs[(i + by) % xs.length]);
 
 // ---- the server, in its own process ----
@@ -245,7 +242,8 @@ const rows = [...CLIENTS];
 rows.splice(rows.findIndex((c) => c.file === "authfetch") + 1, 0, FROM_SOURCES);
 for (const client of [...rows, EMPTY]) {
   const f = client.file;
-  const isEmpty = client === EMPTY || client === FROM_SOURCES;
+  // the empty program and the from-sources row have cold-start figures only
+  const coldOnly = client === EMPTY || client === FROM_SOURCES;
   const ratio = (series: Map<string, number[]>) => f === PLAIN ? undefined : pairedRatio(series, f);
   const b = bundles.get(f);
   lines.push(
@@ -253,9 +251,9 @@ for (const client of [...rows, EMPTY]) {
       ms(median(load.get(f)!))
     } / ${client === EMPTY ? "—" : ms(median(firstCall.get(f)!))} | ${
       cell(mb(median(rss.get(f)!)), ratio(rss))
-    } | ${isEmpty ? "—" : cell(`${median(cpu.get(f)!).toFixed(0)} µs`, ratio(cpu))} | ${
-      isEmpty ? "—" : cell(`${median(rate.get(f)!).toFixed(0)} req/s`, ratio(rate))
-    } | ${isEmpty ? "—" : cell(kb(median(heap.get(f)!)), ratio(heap))} | ${
+    } | ${coldOnly ? "—" : cell(`${median(cpu.get(f)!).toFixed(0)} µs`, ratio(cpu))} | ${
+      coldOnly ? "—" : cell(`${median(rate.get(f)!).toFixed(0)} req/s`, ratio(rate))
+    } | ${coldOnly ? "—" : cell(kb(median(heap.get(f)!)), ratio(heap))} | ${
       b === undefined ? "—" : `${kb(b.own.initial.gzip)} / ${kb(b.whole.initial.gzip)}`
     } |`,
   );
