@@ -27,7 +27,7 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-CE7DZ4KX.js";
+} from "./chunk-TJCNDODG.js";
 import {
   MAX_REFRESH_SHARE,
   algorithmOf,
@@ -56,7 +56,7 @@ import {
   safeUrl,
   tokenFromResponse,
   tokenSource
-} from "./chunk-UJZAUPYW.js";
+} from "./chunk-TPUEXP4W.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -72,7 +72,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-Z4NVNP26.js";
+} from "./chunk-BLZCGV75.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

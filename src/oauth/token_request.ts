@@ -276,7 +276,7 @@ export async function postForm(
       return await run(new Request(url, { method: "POST", signal: request.signal }));
     } catch (error) {
       if (request.signal?.aborted || error instanceof AuthFetchError) throw error;
-      throw (await import("../lazy.ts")).sendError(request.context, url, error, secrets);
+      throw (await failure()).sendError(request.context, url, error, secrets);
     }
   };
   try {

@@ -14,11 +14,11 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-CE7DZ4KX.js";
+} from "../../chunk-TJCNDODG.js";
 import {
   FileStore
-} from "../../chunk-ULH62CPD.js";
-import "../../chunk-NYYK3E56.js";
+} from "../../chunk-756CI6SW.js";
+import "../../chunk-OIUNRUFQ.js";
 import {
   auth,
   clientCredentials,
@@ -29,7 +29,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-UJZAUPYW.js";
+} from "../../chunk-TPUEXP4W.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -38,7 +38,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-Z4NVNP26.js";
+} from "../../chunk-BLZCGV75.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

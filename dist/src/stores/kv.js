@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-NYYK3E56.js";
+} from "../../chunk-OIUNRUFQ.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-Z4NVNP26.js";
+} from "../../chunk-BLZCGV75.js";
 
 // src/stores/kv.ts
 var KvStore = class {

@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-NYYK3E56.js";
-import "../../chunk-Z4NVNP26.js";
+} from "../../chunk-OIUNRUFQ.js";
+import "../../chunk-BLZCGV75.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
