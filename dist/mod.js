@@ -27,7 +27,11 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-TJCNDODG.js";
+} from "./chunk-YPTM325V.js";
+import {
+  isTokenRejection,
+  refreshOn401
+} from "./chunk-EAJIXZJL.js";
 import {
   MAX_REFRESH_SHARE,
   algorithmOf,
@@ -40,7 +44,6 @@ import {
   discover,
   encodeBase64url,
   isLoopback,
-  isTokenRejection,
   jwtTimes,
   loadJose,
   originPolicy,
@@ -49,14 +52,13 @@ import {
   postForm,
   redirectedFrom,
   refreshAt,
-  refreshOn401,
   replay,
   requestToken,
   retry,
   safeUrl,
   tokenFromResponse,
   tokenSource
-} from "./chunk-TPUEXP4W.js";
+} from "./chunk-BSA5W27Z.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -72,7 +74,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-BLZCGV75.js";
+} from "./chunk-MWK332HH.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

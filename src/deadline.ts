@@ -5,7 +5,6 @@
  * @module
  */
 
-import { TimeoutError } from "./errors.ts";
 import { schedule } from "./deadline_timer.ts";
 
 /** A running deadline. */
@@ -36,7 +35,7 @@ export function startDeadline(
 ): Deadline {
   const controller = new AbortController();
   // The shared clock, not a setTimeout of its own: see src/deadline_timer.ts.
-  const cancel = schedule(ms, () => controller.abort(new TimeoutError(message())));
+  const cancel = schedule(ms, () => timedOut(controller, message()));
   // A plain listener: `addEventListener(..., { signal })` costs several µs per call on the hot path.
   const onAbort = () => controller.abort(caller!.reason);
   if (caller !== undefined) {
@@ -51,6 +50,18 @@ export function startDeadline(
       caller?.removeEventListener("abort", onAbort);
     },
   };
+}
+
+/**
+ * Aborts a deadline's controller with a `TimeoutError`. The error classes load with the first deadline
+ * that fires (a call that ends in time never needs them); should that module fail to load (a browser
+ * gone offline), a `DOMException` named `TimeoutError` still ends the wait.
+ */
+function timedOut(controller: AbortController, message: string): void {
+  import("./lazy.ts").then(
+    ({ TimeoutError }) => controller.abort(new TimeoutError(message)),
+    () => controller.abort(new DOMException(message, "TimeoutError")),
+  );
 }
 
 /**

@@ -4,7 +4,6 @@
  * @module
  */
 
-import { AuthFetchError } from "./errors.ts";
 import { isLoopback } from "./handlers/origins.ts";
 import type { Fetch } from "./pipeline.ts";
 
@@ -37,8 +36,7 @@ export async function readCapped(response: Response, max = MAX_BODY_BYTES): Prom
       return await response.text();
     } catch (error) {
       // an abort or a deadline stays what it is; a connection closed mid-body is the server's failure
-      if (error instanceof DOMException || error instanceof AuthFetchError) throw error;
-      throw (await import("./lazy.ts")).bodyError(response.status, error);
+      throw (await import("./lazy.ts")).bodyFailure(response.status, error);
     }
   }
   const reader = response.body.getReader();
@@ -51,8 +49,7 @@ export async function readCapped(response: Response, max = MAX_BODY_BYTES): Prom
     } catch (error) {
       // A caller's abort and a deadline stay what they are; a connection closed mid-body is the
       // server's failure.
-      if (error instanceof AuthFetchError || error instanceof DOMException) throw error;
-      throw (await import("./lazy.ts")).bodyError(response.status, error);
+      throw (await import("./lazy.ts")).bodyFailure(response.status, error);
     }
     const { done, value } = chunk;
     if (done) break;

@@ -35,14 +35,24 @@ export { sendWithChallenges } from "./handlers/step_up.ts";
 export { sendBound } from "./handlers/dpop_send.ts";
 export { fetchMetadata } from "./oauth/discovery_fetch.ts";
 export { followRedirect } from "./redirect.ts";
+export { cleanSendError } from "./platform_error.ts";
+export { OAuthError, TimeoutError } from "./errors.ts";
+export { refreshRejected } from "./handlers/refresh_on_401.ts";
+export { retryFrom } from "./handlers/retry_loop.ts";
+export { authorizationHeader } from "./tokens/token.ts";
 export {
   bodyError,
+  bodyFailure,
   emptyBodyError,
   notJsonError,
   notObjectError,
+  oauthError,
   readError,
+  readFailure,
   redirectError,
   sendError,
+  sendFailure,
   statusError,
+  tokenOrError,
   tooLargeError,
 } from "./oauth/exchange_errors.ts";

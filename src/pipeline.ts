@@ -6,7 +6,7 @@
 
 import { pipelineRequest } from "./replay.ts";
 export { derive, redirectedFrom, replay } from "./replay.ts";
-import { platformNext } from "./platform_error.ts";
+import { platformNext } from "./platform_next.ts";
 
 /**
  * Sends a request on to the rest of the pipeline and resolves to its response.

@@ -7,7 +7,6 @@
  */
 
 import { AuthFetchError, TokenResponseError } from "./errors.ts";
-import type { Fetch, Next } from "./pipeline.ts";
 import { redactText, stripUrls } from "./redact.ts";
 import { Secrets } from "./secrets.ts";
 
@@ -118,25 +117,15 @@ export function requestSecrets(request: Request): Secrets {
 }
 
 /**
- * The last step of a pipeline: the platform `fetch`, whose errors are cleaned ({@linkcode cleanError})
- * of the request's URL query, user info and credentials. The caller's own abort reason is passed on as
- * it is.
+ * What the platform `fetch` threw for a pipeline's request, cleaned ({@linkcode cleanError}) of the
+ * request's URL query, user info and credentials (`platform_next.ts` loads it when a send fails).
  *
- * @param platform The platform fetch.
- * @returns The innermost {@linkcode Next}.
+ * @param error What the platform threw.
+ * @param request The request sent.
+ * @returns The error to rethrow.
  */
-export function platformNext(platform: Fetch): Next {
-  return (request) => {
-    const clean = (error: unknown): never => {
-      if (request.signal.aborted && error === request.signal.reason) throw error;
-      throw cleanError(error, requestSecrets(request));
-    };
-    try {
-      return platform(request).then(undefined, clean);
-    } catch (error) {
-      return clean(error);
-    }
-  };
+export function cleanSendError(error: unknown, request: Request): unknown {
+  return cleanError(error, requestSecrets(request));
 }
 
 /**

@@ -7,9 +7,8 @@
 import type { DPoPKey } from "../oauth/dpop.ts";
 import { type Handler, type Next, redirectedFrom } from "../pipeline.ts";
 import type { TokenSource } from "../tokens/source.ts";
-import { authorizationHeader } from "../tokens/token.ts";
+import { headerValue } from "../tokens/token_read.ts";
 import { originPolicy, type OriginsOption } from "./origins.ts";
-import { sendWithRefresh } from "./refresh_on_401.ts";
 import { isChallengeTokenSource } from "./challenge_source.ts";
 
 /**
@@ -96,7 +95,12 @@ export function auth(tokens: TokenSource, options?: AuthOptions): Handler {
       return sendWithChallenges(tokens, request, next);
     }
     const token = await tokens.getToken({ signal: request.signal });
-    request.headers.set("authorization", authorizationHeader(token));
+    const header = headerValue(token);
+    if (header === undefined) {
+      // A token that cannot be a header value: authorizationHeader() throws the error saying why.
+      (await import("../lazy.ts")).authorizationHeader(token);
+    }
+    request.headers.set("authorization", header!);
     const dpop = settings.dpop;
     if (dpop !== undefined || token.dpopJkt !== undefined) {
       // DPoP-bound tokens are sent by code that loads with the first of them (jose comes with it).
@@ -104,7 +108,11 @@ export function auth(tokens: TokenSource, options?: AuthOptions): Handler {
       return sendBound(tokens, request, next, token, dpop, settings.refresh);
     }
     if (!settings.refresh) return next(request);
-    return sendWithRefresh(tokens, request, next, token.accessToken);
+    const response = await next(request);
+    if (response.status !== 401) return response;
+    // Telling a rejected token from another 401, and the refresh, load with the first 401.
+    const { refreshRejected } = await import("../lazy.ts");
+    return refreshRejected(tokens, request, next, token.accessToken, response);
   };
 }
 

@@ -54,7 +54,28 @@ export async function sendWithRefresh(
   next: Next,
   sentToken: string,
 ): Promise<Response> {
-  const response = await next(request);
+  return await refreshRejected(tokens, request, next, sentToken, await next(request));
+}
+
+/**
+ * {@linkcode sendWithRefresh} once the answer is in: a 401 for `sentToken` has the token replaced and
+ * the request replayed once; any other answer is returned as it is. `auth()` loads it with its first
+ * 401.
+ *
+ * @param tokens The token source.
+ * @param request The request sent, carrying `sentToken`.
+ * @param next The rest of the pipeline.
+ * @param sentToken The access token in the request's `Authorization` header.
+ * @param response Its answer.
+ * @returns The response.
+ */
+export async function refreshRejected(
+  tokens: TokenSource,
+  request: Request,
+  next: Next,
+  sentToken: string,
+  response: Response,
+): Promise<Response> {
   if (response.status !== 401 || !isTokenRejection(response)) return response;
   // The rejected token is replaced even when the request cannot be replayed, so the next call works.
   const fresh = await tokens.getToken({

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { type Handler, type Next, replay, safeUrl } from "../pipeline.ts";
-import { sleep } from "../sleep.ts";
+import type { Handler, Next } from "../pipeline.ts";
 
 /**
  * What {@linkcode RetryOptions.onRetry} is told before each wait.
@@ -131,7 +130,7 @@ export function retry(options?: RetryOptions): Handler {
 }
 
 /** A retry policy, options resolved and checked. */
-interface Policy {
+export interface Policy {
   retries: number;
   baseDelay: number;
   maxDelay: number;
@@ -209,58 +208,26 @@ function policyOf(options: RetryOptions): Policy {
 }
 
 function retryHandler(policy: Policy): Handler {
+  // The first attempt; what follows a failed one (backoff, Retry-After, replaying the body) is in
+  // retry_loop.ts, loaded with the first attempt that fails.
   return async function retry(request: Request, next: Next): Promise<Response> {
-    const retries = policy.retries;
-    if (retries === 0 || !policy.methods.has(request.method)) return next(request);
-    const signal = request.signal;
-    let current = request;
-    for (let attempt = 1;; attempt++) {
-      const last = attempt > retries;
-      let delay: number;
-      let event: RetryEvent;
-      let again: Request | undefined;
-      try {
-        const response = await next(current);
-        if (last || !policy.statuses.has(response.status) || signal.aborted) return response;
-        const backoff = jitter(policy, attempt);
-        const asked = parseRetryAfter(response.headers.get("retry-after"), policy.now());
-        if (asked !== undefined && asked > policy.maxRetryAfter) return response;
-        // A body that cannot be sent again (a stream) is not retried: the response goes back as it is.
-        again = replay(current);
-        if (again === undefined) return response;
-        delay = asked ?? backoff;
-        event = {
-          attempt,
-          delay,
-          method: request.method,
-          url: safeUrl(request.url),
-          status: response.status,
-        };
-        await response.body?.cancel();
-      } catch (error) {
-        if (last || signal.aborted || !policy.retryNetworkErrors || !isNetworkError(error)) {
-          throw error;
-        }
-        again = replay(current);
-        if (again === undefined) throw error;
-        delay = jitter(policy, attempt);
-        event = { attempt, delay, method: request.method, url: safeUrl(request.url), error };
+    if (policy.retries === 0 || !policy.methods.has(request.method)) return next(request);
+    let response: Response;
+    try {
+      response = await next(request);
+    } catch (error) {
+      if (request.signal.aborted || !policy.retryNetworkErrors || !isNetworkError(error)) {
+        throw error;
       }
-      policy.onRetry?.(event);
-      await sleep(delay, signal);
-      current = again;
+      return (await import("../lazy.ts")).retryFrom(policy, request, next, undefined, error);
     }
+    if (!policy.statuses.has(response.status) || request.signal.aborted) return response;
+    return (await import("../lazy.ts")).retryFrom(policy, request, next, response, undefined);
   };
 }
 
-/** Full jitter: a random delay below the attempt's exponential backoff, capped at `maxDelay`. */
-function jitter(policy: Policy, attempt: number): number {
-  return Math.floor(
-    policy.random() * Math.min(policy.maxDelay, policy.baseDelay * 2 ** (attempt - 1)),
-  );
-}
-
-function isNetworkError(error: unknown): boolean {
+/** A failure worth another attempt: the platform's `TypeError`, a timeout, a dropped connection. */
+export function isNetworkError(error: unknown): boolean {
   if (error instanceof TypeError) return true;
   return error instanceof Error &&
     (error.name === "TimeoutError" || error.name === "ConnectionError");

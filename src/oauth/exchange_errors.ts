@@ -8,11 +8,16 @@
  * @module
  */
 
-import { TokenResponseError } from "../errors.ts";
+import { AuthFetchError, type OAuthError, TokenResponseError } from "../errors.ts";
 import { safeUrl } from "../pipeline.ts";
 import { cleanError } from "../platform_error.ts";
 import { excerpt } from "../redact.ts";
 import type { Secrets } from "../secrets.ts";
+import { oauthErrorOf, type Token, tokenFromResponse } from "../tokens/token.ts";
+import { secretsOf, type SentSecrets } from "./sent_secrets.ts";
+
+/** The secrets of an exchange: a {@linkcode Secrets}, or what it sent, made one here. */
+type SecretsOf = Secrets | SentSecrets | undefined;
 
 /**
  * A request that could not be sent or got no answer.
@@ -27,9 +32,9 @@ export function sendError(
   context: string,
   url: URL,
   error: unknown,
-  secrets: Secrets,
+  secrets: SecretsOf,
 ): TokenResponseError {
-  const clean = cleanError(error, secrets);
+  const clean = cleanError(error, secretsOf(secrets));
   return new TokenResponseError(
     `${context} to ${safeUrl(url)} failed: ${
       clean instanceof Error ? clean.message : "the request could not be sent"
@@ -80,13 +85,13 @@ export function notJsonError(
   status: number,
   type: string,
   text: string,
-  secrets?: Secrets,
+  secrets?: SecretsOf,
 ): TokenResponseError {
   const kind = /html/i.test(type) || /^\s*</.test(text)
     ? "an HTML page"
     : `non-JSON (${type || "no content type"})`;
   return new TokenResponseError(
-    `${context} got ${kind} with HTTP ${status}: ${excerpt(text, 120, secrets)}`,
+    `${context} got ${kind} with HTTP ${status}: ${excerpt(text, 120, secretsOf(secrets))}`,
     { status },
   );
 }
@@ -104,10 +109,12 @@ export function notObjectError(
   context: string,
   status: number,
   text: string,
-  secrets?: Secrets,
+  secrets?: SecretsOf,
 ): TokenResponseError {
   return new TokenResponseError(
-    `${context} got JSON that is not an object with HTTP ${status}: ${excerpt(text, 120, secrets)}`,
+    `${context} got JSON that is not an object with HTTP ${status}: ${
+      excerpt(text, 120, secretsOf(secrets))
+    }`,
     { status },
   );
 }
@@ -125,10 +132,12 @@ export function statusError(
   context: string,
   status: number,
   text: string,
-  secrets?: Secrets,
+  secrets?: SecretsOf,
 ): TokenResponseError {
   return new TokenResponseError(
-    `${context} failed with HTTP ${status} and no OAuth error: ${excerpt(text, 120, secrets)}`,
+    `${context} failed with HTTP ${status} and no OAuth error: ${
+      excerpt(text, 120, secretsOf(secrets))
+    }`,
     { status },
   );
 }
@@ -140,8 +149,8 @@ export function statusError(
  * @param secrets The secrets of the exchange.
  * @returns The error to throw.
  */
-export function readError(error: TokenResponseError, secrets: Secrets): TokenResponseError {
-  const cause = cleanError(error.cause, secrets);
+export function readError(error: TokenResponseError, secrets: SecretsOf): TokenResponseError {
+  const cause = cleanError(error.cause, secretsOf(secrets));
   return bodyError(
     error.status,
     cause,
@@ -183,4 +192,86 @@ export function tooLargeError(status: number, max: number, length?: number): Tok
       : `response body is ${length} bytes, more than the ${max}-byte limit`,
     { status },
   );
+}
+
+/**
+ * What a failed send becomes: the library's own errors (a deadline's `TimeoutError`) as they are,
+ * anything else the platform threw as {@linkcode sendError}.
+ *
+ * @param context What was asked.
+ * @param url Where to.
+ * @param error What was thrown.
+ * @param secrets The secrets of the exchange.
+ * @returns The error to throw.
+ */
+export function sendFailure(
+  context: string,
+  url: URL,
+  error: unknown,
+  secrets: SecretsOf,
+): unknown {
+  return error instanceof AuthFetchError ? error : sendError(context, url, error, secrets);
+}
+
+/**
+ * What a failed read of a body becomes: a connection closed mid-body as {@linkcode readError}
+ * (its cause scrubbed), anything else (a deadline, an abort, the size cap) as it is.
+ *
+ * @param error What `readCapped()` threw.
+ * @param secrets The secrets of the exchange.
+ * @returns The error to throw.
+ */
+export function readFailure(error: unknown, secrets: SecretsOf): unknown {
+  if (!(error instanceof TokenResponseError) || error.cause === undefined) return error;
+  return readError(error, secrets);
+}
+
+/**
+ * What a body that could not be read becomes in `readCapped()`: an abort or a deadline as it is,
+ * a connection closed mid-body (the server's failure) as {@linkcode bodyError}.
+ *
+ * @param status The answer's status.
+ * @param error What the platform threw.
+ * @returns The error to throw.
+ */
+export function bodyFailure(status: number, error: unknown): unknown {
+  if (error instanceof DOMException || error instanceof AuthFetchError) return error;
+  return bodyError(status, error);
+}
+
+/**
+ * The RFC 6749 §5.2 error of an answer with an `error` member, its body kept (scrubbed).
+ *
+ * @param body The parsed answer.
+ * @param status The HTTP status.
+ * @param context What was asked.
+ * @param secrets The secrets of the exchange.
+ * @returns The error to throw (`undefined` when `body.error` is not a non-empty string).
+ */
+export function oauthError(
+  body: Record<string, unknown>,
+  status: number,
+  context: string,
+  secrets: SecretsOf,
+): OAuthError | undefined {
+  return oauthErrorOf(body, status, context, true, secretsOf(secrets));
+}
+
+/**
+ * A token response that the lean reader (`token_read.ts`) refused, read by `tokenFromResponse()`,
+ * which throws the error saying what is wrong with it.
+ *
+ * @param body The parsed answer.
+ * @param now When it was received, epoch ms.
+ * @param context What was asked, for messages.
+ * @param secrets The secrets of the exchange.
+ * @returns The token, should `tokenFromResponse()` accept what the reader refused.
+ */
+export function tokenOrError(
+  body: Record<string, unknown>,
+  now: number,
+  context: string,
+  secrets: SecretsOf,
+): Token {
+  return tokenFromResponse(body, { now: () => now, context, secrets: secretsOf(secrets) });
 }

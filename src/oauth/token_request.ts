@@ -6,16 +6,16 @@
  */
 
 import { type GrantKeys, grantKeys as deriveGrantKeys } from "./grant_key.ts";
-import { AuthFetchError } from "../errors.ts";
 import { compose, type Fetch, type Handler, type Next, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import { type AuthorizationServerMetadata, discover } from "./discovery.ts";
-import { Secrets } from "../secrets.ts";
-import { readClean } from "../platform_error.ts";
+import type { Secrets } from "../secrets.ts";
+import { secretsOf, type SentSecrets } from "./sent_secrets.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
 import { type Deadline, onBodyEnd, startDeadline } from "../deadline.ts";
-import { throwIfOAuthError, type Token, tokenFromResponse } from "../tokens/token.ts";
-import { applyClientAuth, type ClientCredentialsOptions } from "./client_auth.ts";
+import type { Token } from "../tokens/token.ts";
+import { readToken } from "../tokens/token_read.ts";
+import { applyClientAuth, clientAuthMethod, type ClientCredentialsOptions } from "./client_auth.ts";
 import type { DPoPKey } from "./dpop.ts";
 
 /**
@@ -215,6 +215,34 @@ export async function postForm(
     secrets?: Secrets;
   },
 ): Promise<FormResponse> {
+  const { status, body, headers, sent } = await exchange(options, url, params, request);
+  return { status, body, headers, secrets: secretsOf(sent)! };
+}
+
+/** What {@linkcode exchange} returns: {@linkcode FormResponse} with the secrets as they were sent. */
+interface Exchanged {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Headers;
+  sent: SentSecrets;
+}
+
+/**
+ * {@linkcode postForm}'s work. The secrets sent are kept as sent ({@linkcode SentSecrets}): their
+ * encoded forms are built only for an error, or by `postForm()`, which returns them.
+ */
+async function exchange(
+  options: EndpointOptions,
+  url: URL,
+  params: FormParams,
+  request: {
+    signal?: AbortSignal;
+    context: string;
+    allowEmpty?: boolean;
+    headers?: HeadersInit;
+    secrets?: Secrets;
+  },
+): Promise<Exchanged> {
   const now = options.now ?? Date.now;
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries({ ...params, ...options.params })) {
@@ -230,15 +258,28 @@ export async function postForm(
     (options.issuer !== undefined ? issuerId(options.issuer) : url.href);
   const platform = fetchOf(options.fetch);
   const dpop = options.dpop;
-  // Redaction by value: everything secret this exchange sends (or the server knows), in every form.
-  const secrets = new Secrets().merge(request.secrets).addBasic(
-    options.clientId,
-    options.clientSecret,
-  );
+  // Redaction by value: everything secret this exchange sends (or the server knows), in every form,
+  // once an error needs it.
+  const sent: SentSecrets = {
+    given: request.secrets,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    body,
+    headers,
+    signed: [],
+  };
+  // Values made anew for each attempt (a client assertion, a DPoP proof): the earlier ones are kept.
+  const method = clientAuthMethod(options);
+  const signs = dpop !== undefined || method === "client_secret_jwt" ||
+    method === "private_key_jwt";
   const sign = async () => {
+    if (signs) {
+      for (const value of [body.get("client_assertion"), headers.get("dpop")]) {
+        if (value !== null) sent.signed.push(value);
+      }
+    }
     await applyClientAuth(options, body, headers, audience, now());
     if (dpop !== undefined) headers.set("dpop", await dpop.proof("POST", url));
-    secrets.addForm(body).addHeaders(headers);
   };
   // One attempt: client authentication and the DPoP proof are made anew for each retry, so a retried
   // request never replays a client assertion's or proof's jti. The first signing happens before any
@@ -275,8 +316,8 @@ export async function postForm(
       const run = compose([...endpointHandlers(options), attemptDeadline], attempt);
       return await run(new Request(url, { method: "POST", signal: request.signal }));
     } catch (error) {
-      if (request.signal?.aborted || error instanceof AuthFetchError) throw error;
-      throw (await failure()).sendError(request.context, url, error, secrets);
+      if (request.signal?.aborted) throw error;
+      throw (await failure()).sendFailure(request.context, url, error, sent);
     }
   };
   try {
@@ -291,10 +332,10 @@ export async function postForm(
       ...await bodyWithin(
         deadlines.at(-1),
         response,
-        parseFormResponse(response, request.context, request.allowEmpty, secrets),
+        parseFormResponse(response, request.context, request.allowEmpty, sent),
       ),
       headers: response.headers,
-      secrets,
+      sent,
     };
   } finally {
     for (const deadline of deadlines) deadline.end();
@@ -395,7 +436,7 @@ const failure = () => import("../lazy.ts");
  * @param response The response.
  * @param context What was requested, for messages.
  * @param allowEmpty Accept an empty 2xx body (revocation).
- * @param secrets The secret values of the request, scrubbed from every error.
+ * @param sent The secret values of the request (or what it sent), scrubbed from every error.
  * @returns Status and parsed body.
  * @throws {OAuthError} For RFC 6749 §5.2 error bodies, whatever the status.
  * @throws {TokenResponseError} For redirects, HTML, non-JSON, non-objects and error statuses without an OAuth error.
@@ -404,7 +445,7 @@ export async function parseFormResponse(
   response: Response,
   context: string,
   allowEmpty = false,
-  secrets?: Secrets,
+  sent?: Secrets | SentSecrets,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const status = response.status;
   if (status >= 300 && status < 400) {
@@ -415,9 +456,12 @@ export async function parseFormResponse(
       "no code, verifier or refresh token is replayed to another address: check the endpoint URL",
     );
   }
-  const text = secrets === undefined
-    ? await readCapped(response)
-    : await readClean(() => readCapped(response), secrets);
+  let text: string;
+  try {
+    text = await readCapped(response);
+  } catch (error) {
+    throw (await failure()).readFailure(error, sent);
+  }
   const type = response.headers.get("content-type") ?? "";
   let parsed: unknown;
   if (text.trim() === "") {
@@ -430,16 +474,18 @@ export async function parseFormResponse(
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw (await failure()).notJsonError(context, status, type, text, secrets);
+      throw (await failure()).notJsonError(context, status, type, text, sent);
     }
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw (await failure()).notObjectError(context, status, text, secrets);
+    throw (await failure()).notObjectError(context, status, text, sent);
   }
   const body = parsed as Record<string, unknown>;
-  throwIfOAuthError(body, status, context, true, secrets);
+  if (typeof body.error === "string" && body.error !== "") {
+    throw (await failure()).oauthError(body, status, context, sent);
+  }
   if (!response.ok) {
-    throw (await failure()).statusError(context, status, text, secrets);
+    throw (await failure()).statusError(context, status, text, sent);
   }
   return { status, body };
 }
@@ -469,11 +515,14 @@ export async function requestToken(
   request: { signal?: AbortSignal; headers?: HeadersInit; secrets?: Secrets } = {},
 ): Promise<Token> {
   const url = await resolveEndpoint(options, "token_endpoint", options.tokenUrl);
-  const { body, secrets } = await postForm(options, url, params, {
+  const { body, sent } = await exchange(options, url, params, {
     ...request,
     context: "token request",
   });
-  const token = tokenFromResponse(body, { now: options.now, context: "token response", secrets });
+  const now = (options.now ?? Date.now)();
+  // The lean reader answers for a well-formed token; tokenFromResponse() says what is wrong otherwise.
+  const token = readToken(body, now) ??
+    (await failure()).tokenOrError(body, now, "token response", sent);
   if (options.dpop !== undefined && token.tokenType.toLowerCase() === "dpop") {
     token.dpopJkt = options.dpop.thumbprint;
   }

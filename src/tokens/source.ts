@@ -5,7 +5,6 @@
  * @module
  */
 
-import { OAuthError } from "../errors.ts";
 import { refreshAt, type Token } from "./token.ts";
 import type { TokenStore } from "./store.ts";
 import { SharedRequest } from "./shared_request.ts";
@@ -514,6 +513,8 @@ class CachingTokenSource implements ManagedTokenSource {
         if (token.refreshToken === undefined) token.refreshToken = current.refreshToken;
         return token;
       } catch (error) {
+        // The error classes load with the first failure: a source that never fails carries none.
+        const { OAuthError } = await import("../lazy.ts");
         if (!(error instanceof OAuthError) || error.error !== "invalid_grant") throw error;
         // Another process may have rotated the refresh token meanwhile: try once with the stored one.
         const stored = retried ? undefined : await this.#store?.refresh?.stored();

@@ -7,7 +7,16 @@
 import { OAuthError, TokenResponseError } from "../errors.ts";
 import { excerpt } from "../redact.ts";
 import type { Secrets } from "../secrets.ts";
-import { decodeJwtClaims } from "../jwt_claims.ts";
+import {
+  expiry,
+  headerFits,
+  headerValue,
+  lifetimeOf,
+  OPTIONAL_STRINGS,
+  SCHEME,
+} from "./token_read.ts";
+
+export { jwtTimes } from "./token_read.ts";
 
 /**
  * An access token with what came with it.
@@ -145,53 +154,15 @@ export function setExpiry(token: Token, expiresIn: number | undefined): void {
   if (iat !== undefined) token.issuedAt = iat;
 }
 
-/**
- * {@linkcode setExpiry}'s arithmetic: the expiry, and the JWT's `iat` when it becomes the issue time.
- */
-function expiry(
-  accessToken: string,
-  issuedAt: number,
-  expiresIn: number | undefined,
-): { expiresAt?: number; iat?: number } {
-  if (expiresIn !== undefined) {
-    const expiresAt = issuedAt + expiresIn * 1000;
-    return expiresIn > 0 && Number.isFinite(expiresAt) ? { expiresAt } : {};
-  }
-  const claims = jwtTimes(accessToken);
-  if (claims.exp === undefined) return {};
-  return claims.iat !== undefined && claims.iat <= issuedAt
-    ? { expiresAt: claims.exp, iat: claims.iat }
-    : { expiresAt: claims.exp };
-}
-
-const OPTIONAL_STRINGS: ReadonlyArray<
-  [string, "refreshToken" | "scope" | "idToken" | "issuedTokenType"]
-> = [
-  ["refresh_token", "refreshToken"],
-  ["scope", "scope"],
-  ["id_token", "idToken"],
-  ["issued_token_type", "issuedTokenType"],
-];
-
 function parseExpiresIn(value: unknown, context: string): number | undefined {
-  if (value === undefined || value === null || value === "") return undefined;
-  const n = typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
+  const n = lifetimeOf(value);
+  if (Number.isNaN(n)) {
     throw new TokenResponseError(
       `${context} has an expires_in that is not a non-negative number (got ${describe(value)})`,
     );
   }
   return n;
 }
-
-/** Tokens already found fit for a header (a cached token is checked once, not on every request). */
-const CHECKED = new WeakSet<object>();
-
-const SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
-/** RFC 6750 §2.1 `b64token` (also DPoP's, RFC 9449 §7.1). */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-/** Any other scheme's credential: visible ASCII, no spaces. */
-const VISIBLE = /^[\x21-\x7e]+$/;
 
 /**
  * Checks that a token can be sent as `Authorization: <tokenType> <accessToken>`: the type is an HTTP
@@ -204,8 +175,17 @@ const VISIBLE = /^[\x21-\x7e]+$/;
  * @throws {TokenResponseError} When either cannot be a header value.
  */
 export function checkHeaderToken(accessToken: string, tokenType: string, context: string): void {
+  if (!headerFits(accessToken, tokenType)) throw headerTokenError(accessToken, tokenType, context);
+}
+
+/** The error saying why a token cannot be a header value ({@linkcode checkHeaderToken}). */
+function headerTokenError(
+  accessToken: string,
+  tokenType: string,
+  context: string,
+): TokenResponseError {
   if (!SCHEME.test(tokenType)) {
-    throw new TokenResponseError(
+    return new TokenResponseError(
       `${context} has a token_type that is not an HTTP authentication scheme (${
         flaw(tokenType)
       }); it cannot be sent in an Authorization header`,
@@ -213,13 +193,11 @@ export function checkHeaderToken(accessToken: string, tokenType: string, context
   }
   const type = tokenType.toLowerCase();
   const b64 = type === "bearer" || type === "dpop";
-  if (!(b64 ? B64TOKEN : VISIBLE).test(accessToken)) {
-    throw new TokenResponseError(
-      `${context} has an access_token that cannot be sent in an Authorization header (${
-        flaw(accessToken)
-      }${b64 ? "; RFC 6750 allows letters, digits, - . _ ~ + / and trailing =" : ""})`,
-    );
-  }
+  return new TokenResponseError(
+    `${context} has an access_token that cannot be sent in an Authorization header (${
+      flaw(accessToken)
+    }${b64 ? "; RFC 6750 allows letters, digits, - . _ ~ + / and trailing =" : ""})`,
+  );
 }
 
 /** What makes a value unfit for a header, without quoting it. */
@@ -263,9 +241,31 @@ export function throwIfOAuthError(
   keepBody = false,
   secrets?: Secrets,
 ): void {
+  const error = oauthErrorOf(body, status, context, keepBody, secrets);
+  if (error !== undefined) throw error;
+}
+
+/**
+ * The {@linkcode OAuthError} of a parsed response that carries an RFC 6749 §5.2 `error`
+ * ({@linkcode throwIfOAuthError} throws it).
+ *
+ * @param body The parsed body.
+ * @param status The HTTP status.
+ * @param context What was being done, for the message.
+ * @param keepBody Keep the (redacted) body on the error as `OAuthError.body`.
+ * @param secrets The secret values of the exchange, scrubbed from the error.
+ * @returns The error, or `undefined` when `body.error` is not a non-empty string.
+ */
+export function oauthErrorOf(
+  body: Record<string, unknown>,
+  status: number | undefined,
+  context: string,
+  keepBody = false,
+  secrets?: Secrets,
+): OAuthError | undefined {
   const error = body.error;
-  if (typeof error !== "string" || error === "") return;
-  throw new OAuthError({
+  if (typeof error !== "string" || error === "") return undefined;
+  return new OAuthError({
     error,
     errorDescription: typeof body.error_description === "string"
       ? body.error_description
@@ -276,31 +276,6 @@ export function throwIfOAuthError(
     body: keepBody ? body : undefined,
     secrets,
   });
-}
-
-/**
- * Reads `exp` and `iat` (as epoch ms) from a JWT without verifying it (and without jose); empty for
- * anything that is not a JWT whose payload is a JSON object, and for tokens over 64 KiB.
- *
- * @param jwt A string that may be a compact JWT.
- * @returns The times found.
- * @example
- * ```ts
- * import { jwtTimes } from "@authfetch/authfetch";
- * console.log(jwtTimes("not-a-jwt")); // {}
- * ```
- */
-export function jwtTimes(jwt: string): { exp?: number; iat?: number } {
-  const claims = decodeJwtClaims(jwt);
-  const out: { exp?: number; iat?: number } = {};
-  if (claims === undefined) return out;
-  if (typeof claims.exp === "number" && Number.isFinite(claims.exp * 1000)) {
-    out.exp = claims.exp * 1000;
-  }
-  if (typeof claims.iat === "number" && Number.isFinite(claims.iat * 1000)) {
-    out.iat = claims.iat * 1000;
-  }
-  return out;
 }
 
 /**
@@ -357,13 +332,9 @@ export function refreshAt(token: Token, refreshBefore: number): number | undefin
  * ```
  */
 export function authorizationHeader(token: Pick<Token, "accessToken" | "tokenType">): string {
-  if (!CHECKED.has(token)) {
-    // A token from a store, existingToken() or a custom grant: the platform would otherwise throw a
-    // TypeError that quotes the whole header, token included.
-    checkHeaderToken(token.accessToken, token.tokenType, "the token");
-    CHECKED.add(token);
-  }
-  const type = token.tokenType.toLowerCase();
-  const scheme = type === "bearer" ? "Bearer" : type === "dpop" ? "DPoP" : token.tokenType;
-  return `${scheme} ${token.accessToken}`;
+  // A token from a store, existingToken() or a custom grant is checked too: the platform would
+  // otherwise throw a TypeError that quotes the whole header, token included.
+  const value = headerValue(token);
+  if (value === undefined) throw headerTokenError(token.accessToken, token.tokenType, "the token");
+  return value;
 }

@@ -14,11 +14,11 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-TJCNDODG.js";
+} from "../../chunk-YPTM325V.js";
 import {
   FileStore
-} from "../../chunk-756CI6SW.js";
-import "../../chunk-OIUNRUFQ.js";
+} from "../../chunk-DPU2EUIN.js";
+import "../../chunk-YMENPHXI.js";
 import {
   auth,
   clientCredentials,
@@ -29,7 +29,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-TPUEXP4W.js";
+} from "../../chunk-BSA5W27Z.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -38,7 +38,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-BLZCGV75.js";
+} from "../../chunk-MWK332HH.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

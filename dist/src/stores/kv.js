@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-OIUNRUFQ.js";
+} from "../../chunk-YMENPHXI.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-BLZCGV75.js";
+} from "../../chunk-MWK332HH.js";
 
 // src/stores/kv.ts
 var KvStore = class {

@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-OIUNRUFQ.js";
-import "../../chunk-BLZCGV75.js";
+} from "../../chunk-YMENPHXI.js";
+import "../../chunk-MWK332HH.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
