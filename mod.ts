@@ -29,23 +29,18 @@ export {
   compose,
   createFetch,
   type CreateFetchOptions,
-  derive,
   type Fetch,
   type Handler,
   type Next,
-  redirectedFrom,
-  replay,
   safeUrl,
 } from "./src/pipeline.ts";
+export { derive, replay } from "./src/replay.ts";
+export { redirectedFrom } from "./src/request_source.ts";
 export { auth, type AuthOptions } from "./src/handlers/auth.ts";
 export { isTokenRejection, refreshOn401 } from "./src/handlers/refresh_on_401.ts";
 export { apiKey, type ApiKeyOptions } from "./src/handlers/api_key.ts";
-export {
-  parseRetryAfter,
-  retry,
-  type RetryEvent,
-  type RetryOptions,
-} from "./src/handlers/retry.ts";
+export { retry, type RetryEvent, type RetryOptions } from "./src/handlers/retry.ts";
+export { parseRetryAfter } from "./src/handlers/retry_after.ts";
 export { timeout, type TimeoutOptions } from "./src/handlers/timeout.ts";
 export { isLoopback, originPolicy, type OriginsOption } from "./src/handlers/origins.ts";
 export { type Challenge, parseWwwAuthenticate } from "./src/handlers/www_authenticate.ts";
@@ -77,11 +72,10 @@ export {
 export {
   type EndpointOptions,
   type FormParams,
-  type FormResponse,
   type GrantOptions,
-  postForm,
   requestToken,
 } from "./src/oauth/token_request.ts";
+export { type FormResponse, postForm } from "./src/oauth/post_form.ts";
 export { type ClientAuthMethod, type ClientCredentialsOptions } from "./src/oauth/client_auth.ts";
 export {
   clientCredentials,

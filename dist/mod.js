@@ -14,6 +14,7 @@ import {
   jsonLogin,
   jwtBearer,
   password,
+  postForm,
   protectedResource,
   randomState,
   refreshToken,
@@ -27,38 +28,39 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-YPTM325V.js";
+} from "./chunk-2TV46XLT.js";
 import {
   isTokenRejection,
+  parseRetryAfter,
   refreshOn401
-} from "./chunk-EAJIXZJL.js";
+} from "./chunk-E7BP3CHH.js";
+import {
+  algorithmOf,
+  authorizationHeader,
+  derive,
+  discover,
+  loadJose,
+  parseWwwAuthenticate,
+  replay,
+  tokenFromResponse
+} from "./chunk-LZTURQXT.js";
 import {
   MAX_REFRESH_SHARE,
-  algorithmOf,
   auth,
-  authorizationHeader,
   clientCredentials,
   compose,
   createFetch,
-  derive,
-  discover,
   encodeBase64url,
   isLoopback,
   jwtTimes,
-  loadJose,
   originPolicy,
-  parseRetryAfter,
-  parseWwwAuthenticate,
-  postForm,
   redirectedFrom,
   refreshAt,
-  replay,
   requestToken,
   retry,
   safeUrl,
-  tokenFromResponse,
   tokenSource
-} from "./chunk-BSA5W27Z.js";
+} from "./chunk-VDOXBEKM.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -74,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-MWK332HH.js";
+} from "./chunk-2QK7HV6Z.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

@@ -21,6 +21,7 @@ const root = new URL("../", import.meta.url);
 /** The entry points: the TypeScript source of each `deno.json` export and the file built from it. */
 export const ENTRIES: readonly { source: string; built: string }[] = [
   { source: "mod.ts", built: "dist/mod.js" },
+  { source: "src/client_credentials.ts", built: "dist/src/client_credentials.js" },
   { source: "src/stores/file.ts", built: "dist/src/stores/file.js" },
   { source: "src/stores/kv.ts", built: "dist/src/stores/kv.js" },
   { source: "src/stores/redis.ts", built: "dist/src/stores/redis.js" },

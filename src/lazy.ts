@@ -34,6 +34,8 @@ export { signClientAssertion, signingKey } from "./oauth/client_assertion.ts";
 export { sendWithChallenges } from "./handlers/step_up.ts";
 export { sendBound } from "./handlers/dpop_send.ts";
 export { fetchMetadata } from "./oauth/discovery_fetch.ts";
+export { discover } from "./oauth/discovery.ts";
+export { onBodyEnd } from "./body_deadline.ts";
 export { followRedirect } from "./redirect.ts";
 export { cleanSendError } from "./platform_error.ts";
 export { OAuthError, TimeoutError } from "./errors.ts";

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { pipelineRequest } from "./replay.ts";
-export { derive, redirectedFrom, replay } from "./replay.ts";
+import { pipelineRequest } from "./request_source.ts";
 import { platformNext } from "./platform_next.ts";
 
 /**

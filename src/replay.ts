@@ -18,36 +18,9 @@
  * @module
  */
 
-/** Where a request's body comes from. */
-export type BodySource =
-  /** A value that can be turned into a body again and again. */
-  | { kind: "value"; body: BodyInit }
-  /** The caller's own `Request`, kept unread; each send is a clone of it. */
-  | { kind: "request"; request: Request }
-  /** A stream: sent once. */
-  | { kind: "once" };
+import { type BodySource, FIRST_ORIGIN, NO_BODY, SOURCES } from "./request_source.ts";
 
-const FIRST_ORIGIN = new WeakMap<Request, string>();
-const SOURCES = new WeakMap<Request, BodySource>();
-const ONCE: BodySource = { kind: "once" };
-const NO_BODY = new Set(["GET", "HEAD"]);
-
-/**
- * For a request made by following a redirect, the origin of the request the caller made; `undefined`
- * for the caller's own request. Credential handlers use it to never send a credential across a
- * redirect to another origin.
- *
- * @param request A request in the pipeline.
- * @returns The caller's original origin, for redirect hops.
- * @example
- * ```ts
- * import { redirectedFrom } from "@authfetch/authfetch";
- * console.log(redirectedFrom(new Request("https://example.com/"))); // undefined
- * ```
- */
-export function redirectedFrom(request: Request): string | undefined {
-  return FIRST_ORIGIN.get(request);
-}
+export type { BodySource } from "./request_source.ts";
 
 /**
  * Makes `copy` (a request built from `request`, e.g. `new Request(request, { signal })`) carry what
@@ -188,40 +161,6 @@ export function markHop(next: Request, previous: Request, body?: BodyInit): Requ
   if (body !== undefined) SOURCES.set(next, { kind: "value", body });
   FIRST_ORIGIN.set(next, FIRST_ORIGIN.get(previous) ?? new URL(previous.url).origin);
   return next;
-}
-
-/**
- * Builds the request `createFetch` sends down the pipeline for `fetch(input, init)`, with
- * `redirect: "manual"`, and records where its body comes from.
- *
- * @param input What the caller passed.
- * @param init The caller's init.
- * @returns The request.
- */
-export function pipelineRequest(input: RequestInfo | URL, init: RequestInit | undefined): Request {
-  const body = init?.body;
-  if (body !== undefined && body !== null) {
-    const request = new Request(input, { ...init, redirect: "manual" });
-    SOURCES.set(request, isValue(body) ? { kind: "value", body } : ONCE);
-    return request;
-  }
-  if (!(input instanceof Request) || NO_BODY.has(input.method)) {
-    return new Request(input, init ? { ...init, redirect: "manual" } : MANUAL);
-  }
-  if (init?.method !== undefined && NO_BODY.has(init.method.toUpperCase())) {
-    return new Request(input, { ...init, redirect: "manual" });
-  }
-  // The caller's Request stays unread: every send is a clone of it.
-  const request = new Request(input.clone(), init ? { ...init, redirect: "manual" } : MANUAL);
-  SOURCES.set(request, { kind: "request", request: input });
-  return request;
-}
-
-const MANUAL: RequestInit = { redirect: "manual" };
-
-function isValue(body: BodyInit): boolean {
-  return typeof body === "string" || body instanceof ArrayBuffer || ArrayBuffer.isView(body) ||
-    body instanceof Blob || body instanceof URLSearchParams || body instanceof FormData;
 }
 
 /**

@@ -111,6 +111,46 @@ Deno.test("dist/mod.js loads jose, the store half, JWT client assertions and fai
   assert.ok(loaded.has(home.get("src/grants/client_credentials.ts")!), "the path itself is loaded");
 });
 
+Deno.test("dist/src/client_credentials.js loads only the client-credentials path: errors, redaction, the retry loop and jose come with import()", async () => {
+  const dist = new URL("dist/", root);
+  const { files: loaded, bare } = await staticClosure(new URL("src/client_credentials.js", dist));
+  assert.deepEqual([...bare], [], "no package is imported statically");
+  const modules = new Set<string>();
+  for (const href of loaded) {
+    const code = await Deno.readTextFile(new URL(href));
+    for (const match of code.matchAll(/^\/\/ (src\/\S+\.ts)$/gm)) modules.add(match[1]);
+  }
+  for (
+    const path of [
+      "src/pipeline.ts",
+      "src/handlers/auth.ts",
+      "src/handlers/retry.ts",
+      "src/tokens/source.ts",
+      "src/grants/client_credentials.ts",
+      "src/oauth/token_request.ts",
+      "src/tokens/token_read.ts",
+    ]
+  ) assert.ok(modules.has(path), `${path} is loaded`);
+  for (
+    const path of [
+      "src/errors.ts",
+      "src/secrets.ts",
+      "src/redact.ts",
+      "src/platform_error.ts",
+      "src/tokens/token.ts",
+      "src/handlers/retry_loop.ts",
+      "src/handlers/refresh_on_401.ts",
+      "src/handlers/www_authenticate.ts",
+      "src/replay.ts",
+      "src/oauth/exchange_errors.ts",
+      "src/oauth/client_assertion.ts",
+      "src/oauth/discovery.ts",
+      "src/tokens/store_refresh.ts",
+      "src/lazy_jose.ts",
+    ]
+  ) assert.ok(!modules.has(path), `${path} is loaded before it is needed`);
+});
+
 Deno.test("the built CLI entry runs as a program (`deno run jsr:@authfetch/authfetch/cli`)", async () => {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [

@@ -15,6 +15,7 @@ const LAZY_MODULES = [
   "src/oauth/exchange_errors.ts",
   "src/redirect.ts",
   "src/handlers/dpop_send.ts",
+  "src/handlers/retry_loop.ts",
 ];
 
 interface Edge {
@@ -224,3 +225,43 @@ console.log(JSON.stringify({ status: response.status, body, expiresAt: token.exp
     }
   });
 }
+
+Deno.test("the client-credentials entry makes the call, and its failures are the main entry's error classes", async () => {
+  const python = new Deno.Command("/usr/bin/python3", {
+    args: ["-c", PYTHON_SERVER],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const line = await python.stdout.pipeThrough(new TextDecoderStream()).getReader().read();
+    const origin = `http://127.0.0.1:${Number(line.value)}`;
+    const lean = await import(new URL("dist/src/client_credentials.js", root).href);
+    const main = await import(new URL("dist/mod.js", root).href);
+    const api = (secret: string) =>
+      lean.createFetch([
+        lean.retry(),
+        lean.auth(lean.tokenSource(lean.clientCredentials({
+          tokenUrl: `${origin}/token`,
+          clientId: "svc",
+          clientSecret: secret,
+        }))),
+      ]);
+    const response = await api("s3cret")(`${origin}/api`);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), '{"ok":true}');
+    // wsgiref answers a wrong secret with invalid_client: the error is built by the lazy chunk
+    const error = await api("wrong-secret-9f3a")(`${origin}/api`).then(
+      () => assert.fail("a rejected client got an answer"),
+      (error: unknown) => error,
+    );
+    assert.ok(error instanceof main.OAuthError, `got ${error}`);
+    assert.ok(error instanceof main.AuthFetchError);
+    assert.equal(error.error, "invalid_client");
+    assert.equal(error.status, 401);
+    assert.doesNotMatch(`${error.message} ${JSON.stringify(error)}`, /wrong-secret-9f3a/);
+  } finally {
+    python.kill();
+    await python.status;
+    await python.stdout.cancel().catch(() => {});
+  }
+});

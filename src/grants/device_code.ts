@@ -11,12 +11,12 @@ import { excerpt } from "../redact.ts";
 import type { Secrets } from "../secrets.ts";
 import {
   type GrantOptions,
-  postForm,
   requestToken,
   resolveEndpoint,
   scopeString,
   withGrantKeys,
 } from "../oauth/token_request.ts";
+import { postForm } from "../oauth/post_form.ts";
 import { refreshWith } from "./_refresh.ts";
 import { sleep as abortableSleep } from "../sleep.ts";
 

@@ -8,7 +8,7 @@
 import { OAuthError, TokenResponseError } from "../errors.ts";
 import { hashedKey } from "../oauth/grant_key.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
-import { withDeadline } from "../deadline.ts";
+import { withDeadline } from "../with_deadline.ts";
 import { type Fetch, safeUrl } from "../pipeline.ts";
 import { excerpt } from "../redact.ts";
 import { Secrets } from "../secrets.ts";

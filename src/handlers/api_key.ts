@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type Handler, type Next, redirectedFrom } from "../pipeline.ts";
+import type { Handler, Next } from "../pipeline.ts";
+import { redirectedFrom } from "../request_source.ts";
 import { retarget } from "../replay.ts";
 import { originPolicy, type OriginsOption } from "./origins.ts";
 

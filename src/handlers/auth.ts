@@ -5,7 +5,8 @@
  */
 
 import type { DPoPKey } from "../oauth/dpop.ts";
-import { type Handler, type Next, redirectedFrom } from "../pipeline.ts";
+import type { Handler, Next } from "../pipeline.ts";
+import { redirectedFrom } from "../request_source.ts";
 import type { TokenSource } from "../tokens/source.ts";
 import { headerValue } from "../tokens/token_read.ts";
 import { originPolicy, type OriginsOption } from "./origins.ts";

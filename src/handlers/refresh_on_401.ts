@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type Handler, type Next, replay } from "../pipeline.ts";
+import type { Handler, Next } from "../pipeline.ts";
+import { replay } from "../replay.ts";
 import type { TokenSource } from "../tokens/source.ts";
 import { authorizationHeader } from "../tokens/token.ts";
 import { parseWwwAuthenticate } from "./www_authenticate.ts";

@@ -6,9 +6,11 @@
  * @module
  */
 
-import { type Next, replay, safeUrl } from "../pipeline.ts";
+import { type Next, safeUrl } from "../pipeline.ts";
+import { replay } from "../replay.ts";
 import { sleep } from "../sleep.ts";
-import { isNetworkError, parseRetryAfter, type Policy, type RetryEvent } from "./retry.ts";
+import { isNetworkError, type Policy, type RetryEvent } from "./retry.ts";
+import { parseRetryAfter } from "./retry_after.ts";
 
 /**
  * Retries `request` after its first attempt failed, with a retryable status (`response`) or a

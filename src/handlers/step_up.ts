@@ -7,7 +7,8 @@
  * @module
  */
 
-import { derive, type Next } from "../pipeline.ts";
+import type { Next } from "../pipeline.ts";
+import { derive } from "../replay.ts";
 import { authorizationHeader } from "../tokens/token.ts";
 import type { ChallengeTokenSource } from "./challenge_source.ts";
 import { parseWwwAuthenticate } from "./www_authenticate.ts";

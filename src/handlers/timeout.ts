@@ -4,8 +4,10 @@
  * @module
  */
 
-import { onBodyEnd, startDeadline } from "../deadline.ts";
-import { derive, type Handler, type Next, safeUrl } from "../pipeline.ts";
+import { startDeadline } from "../deadline.ts";
+import { onBodyEnd } from "../body_deadline.ts";
+import { type Handler, type Next, safeUrl } from "../pipeline.ts";
+import { derive } from "../replay.ts";
 
 /**
  * Options of {@linkcode timeout}.

@@ -84,7 +84,7 @@ function formEncode(value: string): string {
  *
  * @param options The client's credentials.
  * @param body The form body.
- * @param headers The request headers.
+ * @param headers The request headers, lower-case names.
  * @param audience The `aud` for JWT client assertions (issuer or endpoint).
  * @param now The clock, epoch ms.
  * @throws {TypeError} When the method needs a credential that was not given.
@@ -92,7 +92,7 @@ function formEncode(value: string): string {
 export async function applyClientAuth(
   options: ClientCredentialsOptions,
   body: URLSearchParams,
-  headers: Headers,
+  headers: Record<string, string>,
   audience: string,
   now: number,
 ): Promise<void> {
@@ -108,10 +108,9 @@ export async function applyClientAuth(
     case "client_secret_basic":
       if (clientId === undefined) need("clientId");
       if (clientSecret === undefined) need("clientSecret");
-      headers.set(
-        "authorization",
-        `Basic ${btoa(`${formEncode(clientId!)}:${formEncode(clientSecret!)}`)}`,
-      );
+      headers.authorization = `Basic ${
+        btoa(`${formEncode(clientId!)}:${formEncode(clientSecret!)}`)
+      }`;
       return;
     case "client_secret_post":
       if (clientId === undefined) need("clientId");

@@ -6,7 +6,7 @@
  */
 
 import { AuthFetchError, TimeoutError } from "../errors.ts";
-import { withDeadline } from "../deadline.ts";
+import { withDeadline } from "../with_deadline.ts";
 import { fetchOf, readCapped } from "../http.ts";
 import { excerpt } from "../redact.ts";
 import type { AuthorizationServerMetadata, DiscoverOptions } from "./discovery.ts";

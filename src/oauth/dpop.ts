@@ -8,7 +8,8 @@
 import type { JWK } from "jose";
 import { encodeBase64url } from "../base64url.ts";
 import { loadJose } from "../lazy_jose.ts";
-import { type Next, replay } from "../pipeline.ts";
+import type { Next } from "../pipeline.ts";
+import { replay } from "../replay.ts";
 import { algorithmOf } from "./key_algorithm.ts";
 import { parseWwwAuthenticate } from "../handlers/www_authenticate.ts";
 

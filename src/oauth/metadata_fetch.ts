@@ -6,7 +6,7 @@
  * @module
  */
 
-import { withDeadline } from "../deadline.ts";
+import { withDeadline } from "../with_deadline.ts";
 import { AuthFetchError } from "../errors.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
 import type { Fetch } from "../pipeline.ts";

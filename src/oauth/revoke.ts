@@ -5,7 +5,8 @@
  */
 
 import { TokenResponseError } from "../errors.ts";
-import { type EndpointOptions, postForm, resolveEndpoint } from "./token_request.ts";
+import { type EndpointOptions, resolveEndpoint } from "./token_request.ts";
+import { postForm } from "./post_form.ts";
 import type { Token } from "../tokens/token.ts";
 
 /**

@@ -19,8 +19,8 @@ export interface SentSecrets {
   clientSecret: string | undefined;
   /** The form sent (its secret-named parameters are secrets). */
   body: URLSearchParams;
-  /** The headers sent (credential headers and secret-named ones are secrets). */
-  headers: Headers;
+  /** The headers sent, lower-case names (credential headers and secret-named ones are secrets). */
+  headers: Record<string, string>;
   /** The client assertions and DPoP proofs of earlier attempts (each attempt signs anew). */
   signed: string[];
 }
@@ -34,5 +34,5 @@ export interface SentSecrets {
 export function secretsOf(sent: SentSecrets | Secrets | undefined): Secrets | undefined {
   if (sent === undefined || sent instanceof Secrets) return sent;
   return new Secrets(sent.signed).merge(sent.given).addBasic(sent.clientId, sent.clientSecret)
-    .addForm(sent.body).addHeaders(sent.headers);
+    .addForm(sent.body).addHeaders(new Headers(sent.headers));
 }

@@ -6,13 +6,13 @@
  */
 
 import { type GrantKeys, grantKeys as deriveGrantKeys } from "./grant_key.ts";
-import { compose, type Fetch, type Handler, type Next, safeUrl } from "../pipeline.ts";
+import { compose, type Fetch, type Handler, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
-import { type AuthorizationServerMetadata, discover } from "./discovery.ts";
+import type { AuthorizationServerMetadata } from "./discovery.ts";
 import type { Secrets } from "../secrets.ts";
-import { secretsOf, type SentSecrets } from "./sent_secrets.ts";
+import type { SentSecrets } from "./sent_secrets.ts";
 import { retry, type RetryOptions } from "../handlers/retry.ts";
-import { type Deadline, onBodyEnd, startDeadline } from "../deadline.ts";
+import { type Deadline, startDeadline } from "../deadline.ts";
 import type { Token } from "../tokens/token.ts";
 import { readToken } from "../tokens/token_read.ts";
 import { applyClientAuth, clientAuthMethod, type ClientCredentialsOptions } from "./client_auth.ts";
@@ -133,6 +133,8 @@ export async function resolveEndpoint(
   if (options.issuer === undefined) {
     throw new TypeError(`Cannot find the ${name}: give its URL or an issuer to discover it from`);
   }
+  // Discovery loads with the first endpoint found by it (its fetching half loads then anyway).
+  const { discover } = await import("../lazy.ts");
   const metadata: AuthorizationServerMetadata = await discover(options.issuer, {
     fetch: options.fetch,
     allowInsecureHttp: options.allowInsecureHttp,
@@ -152,75 +154,8 @@ export function scopeString(scope: string | readonly string[] | undefined): stri
   return text === "" ? undefined : text;
 }
 
-/**
- * What {@linkcode postForm} returns.
- *
- * @example
- * ```ts
- * import { type FormResponse, postForm } from "@authfetch/authfetch";
- * const fetch = () => Promise.resolve(Response.json({ active: false })); // a stub server
- * const url = new URL("https://auth.example.com/introspect");
- * const answer: FormResponse = await postForm({ fetch }, url, { token: "abc" }, {
- *   context: "introspection",
- * });
- * console.log(answer.status, answer.body.active); // 200 false
- * ```
- */
-export interface FormResponse {
-  /** The HTTP status. */
-  status: number;
-  /** The parsed JSON (or form-encoded) object. */
-  body: Record<string, unknown>;
-  /** The response headers. */
-  headers: Headers;
-  /**
-   * The secret values the request carried (client credentials, grant parameters, DPoP proof): pass
-   * them to any error built from the answer.
-   */
-  secrets: Secrets;
-}
-
-/**
- * POSTs a form to an authorization server endpoint with client authentication and parses the answer.
- * RFC 6749 §5.2 errors (also in a 200) become {@linkcode OAuthError}; anything else malformed becomes a
- * {@linkcode TokenResponseError} quoting a short, secret-free excerpt.
- *
- * @param options Endpoint and client options.
- * @param url The endpoint.
- * @param params The form parameters.
- * @param request Signal, context for messages, whether an empty 200 is acceptable, and secrets the
- *   request does not carry in its form or headers but the server may know (they are scrubbed from
- *   errors along with every secret-named form parameter and credential header sent).
- * @returns The status, parsed body, headers and the exchange's secrets.
- *
- * @example
- * ```ts
- * import { postForm } from "@authfetch/authfetch";
- * const fetch = () => Promise.resolve(Response.json({ active: true, scope: "api:read" })); // stub
- * const url = new URL("https://auth.example.com/introspect");
- * const form = { token: "abc", token_type_hint: "access_token" };
- * const { status, body } = await postForm({ fetch }, url, form, { context: "introspection" });
- * console.log(status, body.scope); // 200 "api:read"
- * ```
- */
-export async function postForm(
-  options: EndpointOptions,
-  url: URL,
-  params: FormParams,
-  request: {
-    signal?: AbortSignal;
-    context: string;
-    allowEmpty?: boolean;
-    headers?: HeadersInit;
-    secrets?: Secrets;
-  },
-): Promise<FormResponse> {
-  const { status, body, headers, sent } = await exchange(options, url, params, request);
-  return { status, body, headers, secrets: secretsOf(sent)! };
-}
-
-/** What {@linkcode exchange} returns: {@linkcode FormResponse} with the secrets as they were sent. */
-interface Exchanged {
+/** What {@linkcode exchange} returns: `postForm()`'s answer with the secrets as they were sent. */
+export interface Exchanged {
   status: number;
   body: Record<string, unknown>;
   headers: Headers;
@@ -228,10 +163,18 @@ interface Exchanged {
 }
 
 /**
- * {@linkcode postForm}'s work. The secrets sent are kept as sent ({@linkcode SentSecrets}): their
- * encoded forms are built only for an error, or by `postForm()`, which returns them.
+ * `postForm()`'s work (`post_form.ts`), which `requestToken()` runs too. The secrets sent are kept as
+ * sent ({@linkcode SentSecrets}): their encoded forms are built only for an error, or by `postForm()`,
+ * which returns them.
+ *
+ * @param options Endpoint and client options.
+ * @param url The endpoint.
+ * @param params The form parameters.
+ * @param request Signal, context for messages, whether an empty 200 is acceptable, extra headers and
+ *   secrets.
+ * @returns The status, parsed body, headers and what was sent that is secret.
  */
-async function exchange(
+export async function exchange(
   options: EndpointOptions,
   url: URL,
   params: FormParams,
@@ -250,10 +193,15 @@ async function exchange(
     if (typeof value === "string") body.set(key, value);
     else for (const v of value) body.append(key, v);
   }
-  const headers = new Headers(options.headers);
-  for (const [k, v] of new Headers(request.headers)) headers.set(k, v);
-  headers.set("accept", "application/json");
-  headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
+  // A plain record, lower-case names: the platform's Headers class, built and iterated, costs the
+  // first request of a process more than the record the request copies anyway.
+  const headers: Record<string, string> = Object.create(null);
+  if (options.headers !== undefined || request.headers !== undefined) {
+    for (const [k, v] of new Headers(options.headers)) headers[k] = v;
+    for (const [k, v] of new Headers(request.headers)) headers[k] = v;
+  }
+  headers.accept = "application/json";
+  headers["content-type"] = "application/x-www-form-urlencoded;charset=UTF-8";
   const audience = options.assertionAudience ??
     (options.issuer !== undefined ? issuerId(options.issuer) : url.href);
   const platform = fetchOf(options.fetch);
@@ -274,12 +222,12 @@ async function exchange(
     method === "private_key_jwt";
   const sign = async () => {
     if (signs) {
-      for (const value of [body.get("client_assertion"), headers.get("dpop")]) {
-        if (value !== null) sent.signed.push(value);
-      }
+      const assertion = body.get("client_assertion");
+      if (assertion !== null) sent.signed.push(assertion);
+      if (headers.dpop !== undefined) sent.signed.push(headers.dpop);
     }
     await applyClientAuth(options, body, headers, audience, now());
-    if (dpop !== undefined) headers.set("dpop", await dpop.proof("POST", url));
+    if (dpop !== undefined) headers.dpop = await dpop.proof("POST", url);
   };
   // One attempt: client authentication and the DPoP proof are made anew for each retry, so a retried
   // request never replays a client assertion's or proof's jti. The first signing happens before any
@@ -291,29 +239,22 @@ async function exchange(
   // The platform fetch errors a body when its signal aborts; a `fetch` option may not, so its answers
   // are wrapped in a stream that does.
   const wrapBody = options.fetch !== undefined;
-  // The signal of the attempt under way (attempts run one at a time): its deadline's.
-  let attemptSignal: AbortSignal | undefined;
-  const attemptDeadline: Handler = (placeholder, next) =>
-    withinAttempt(limit, placeholder, next, url, wrapBody ? undefined : deadlines, (signal) => {
-      attemptSignal = signal;
-    });
-  const attempt: Next = async (placeholder) => {
+  const attempt = async (signal: AbortSignal): Promise<Response> => {
     if (!fresh) await sign();
     fresh = false;
-    return await platform(url, {
-      method: "POST",
-      headers,
-      body,
-      redirect: "manual",
-      signal: attemptSignal ?? placeholder.signal,
-    });
+    return await platform(url, { method: "POST", headers, body, redirect: "manual", signal });
   };
+  const within = (caller: AbortSignal | undefined) =>
+    withinAttempt(limit, caller, attempt, url, wrapBody ? undefined : deadlines);
   const send = async (): Promise<Response> => {
     await sign();
     fresh = true;
     try {
-      // The handlers (retry, timeout) see a bodiless stand-in; `attempt` builds the real request.
-      const run = compose([...endpointHandlers(options), attemptDeadline], attempt);
+      const handlers = endpointHandlers(options);
+      // Without a retry policy the one attempt runs as it is. The retry handler sees a bodiless
+      // stand-in instead; `attempt` builds the real request.
+      if (handlers.length === 0) return await within(request.signal);
+      const run = compose(handlers, (placeholder) => within(placeholder.signal));
       return await run(new Request(url, { method: "POST", signal: request.signal }));
     } catch (error) {
       if (request.signal?.aborted) throw error;
@@ -348,28 +289,28 @@ async function exchange(
  * answer is returned as it came and its deadline goes on running, kept in `deadlines`, while
  * {@linkcode bodyWithin} reads it: no stream of ours is built (the first a process builds costs Deno
  * several ms). Without, the body is wrapped in one that errors and cancels it when the deadline fires.
- * `use` hands the deadline's signal to the attempt (no `Request` is copied to carry it).
+ * `send` makes the attempt, given the deadline's signal (no `Request` is copied to carry it).
  */
 async function withinAttempt(
   ms: number,
-  request: Request,
-  next: Next,
+  caller: AbortSignal | undefined,
+  send: (signal: AbortSignal) => Promise<Response>,
   url: URL,
   deadlines: Deadline[] | undefined,
-  use: (signal: AbortSignal) => void,
 ): Promise<Response> {
-  const caller = request.signal;
-  caller.throwIfAborted();
+  caller?.throwIfAborted();
   const deadline = startDeadline(ms, caller, () => `POST ${safeUrl(url)} timed out after ${ms} ms`);
   try {
-    use(deadline.signal);
-    const response = await next(request);
-    if (deadlines === undefined) return onBodyEnd(response, deadline.signal, deadline.end);
+    const response = await send(deadline.signal);
+    if (deadlines === undefined) {
+      // A `fetch` option's body is wrapped by code that loads with the first such answer.
+      return (await import("../lazy.ts")).onBodyEnd(response, deadline.signal, deadline.end);
+    }
     deadlines.push(deadline);
     return response;
   } catch (error) {
     deadline.end();
-    if (deadline.signal.aborted && !caller.aborted) throw deadline.signal.reason;
+    if (deadline.signal.aborted && !caller?.aborted) throw deadline.signal.reason;
     throw error;
   }
 }
@@ -468,7 +409,7 @@ export async function parseFormResponse(
     if (response.ok && allowEmpty) return { status, body: {} };
     throw (await failure()).emptyBodyError(context, status);
   }
-  if (/application\/x-www-form-urlencoded/i.test(type)) {
+  if (type.toLowerCase().includes("application/x-www-form-urlencoded")) {
     parsed = Object.fromEntries(new URLSearchParams(text));
   } else {
     try {

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { refreshAt, type Token } from "./token.ts";
+import type { Token } from "./token.ts";
+import { refreshAt } from "./token_read.ts";
 import type { TokenStore } from "./store.ts";
 import { SharedRequest } from "./shared_request.ts";
 import type { LeaseKeeper } from "./lease_keeper.ts";
@@ -555,21 +556,4 @@ function nonNegative(name: string, value: number): number {
     );
   }
   return value;
-}
-
-/**
- * Waits for `promise` unless `signal` fires first; the promise itself goes on (others may share it).
- *
- * @param promise What to wait for.
- * @param signal The caller's signal.
- * @returns The promise's result.
- */
-export function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

@@ -16,7 +16,7 @@ import {
   SCHEME,
 } from "./token_read.ts";
 
-export { jwtTimes } from "./token_read.ts";
+export { jwtTimes, MAX_REFRESH_SHARE, refreshAt } from "./token_read.ts";
 
 /**
  * An access token with what came with it.
@@ -276,45 +276,6 @@ export function oauthErrorOf(
     body: keepBody ? body : undefined,
     secrets,
   });
-}
-
-/**
- * The largest share of a token's lifetime spent in the refresh window. DESIGN.md caps the window at half
- * the lifetime; that doubles the token requests for short-lived tokens (a 2 s token would be replaced
- * every second). A tenth keeps a useful lead (6 s for a 60 s token, the full 60 s default for tokens of
- * 10 min and more) while each token serves 90 % of its life.
- *
- * @example
- * ```ts
- * import { MAX_REFRESH_SHARE, refreshAt } from "@authfetch/authfetch";
- * // A 60 s token is refreshed at most 6 s (a tenth of its life) before it expires.
- * const token = { accessToken: "a", tokenType: "Bearer", issuedAt: 0, expiresAt: 60_000 };
- * console.log(MAX_REFRESH_SHARE, refreshAt(token, 60_000)); // 0.1 54000
- * ```
- */
-export const MAX_REFRESH_SHARE = 0.1;
-
-/**
- * When a token should be refreshed ahead of expiry: `refreshBefore` before `expiresAt`, but never more
- * than a tenth of the token's lifetime ({@linkcode MAX_REFRESH_SHARE}, measured from `issuedAt`) ahead,
- * so a short-lived token is not considered stale as soon as it arrives.
- *
- * @param token The token.
- * @param refreshBefore The wanted lead time, ms.
- * @returns Epoch ms at which to refresh, or `undefined` when the expiry is unknown.
- * @example
- * ```ts
- * import { refreshAt } from "@authfetch/authfetch";
- * // a 60 s token with the default 60 s lead is refreshed after 54 s
- * console.log(refreshAt({ accessToken: "a", tokenType: "Bearer", issuedAt: 0, expiresAt: 60_000 }, 60_000)); // 54000
- * ```
- */
-export function refreshAt(token: Token, refreshBefore: number): number | undefined {
-  if (token.expiresAt === undefined) return undefined;
-  const lifetime = token.issuedAt === undefined
-    ? Infinity
-    : Math.max(0, token.expiresAt - token.issuedAt);
-  return token.expiresAt - Math.min(refreshBefore, lifetime * MAX_REFRESH_SHARE);
 }
 
 /**

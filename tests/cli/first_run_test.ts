@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ENTRIES = [
   "mod.ts",
+  "src/client_credentials.ts",
   "src/stores/file.ts",
   "src/stores/kv.ts",
   "src/stores/redis.ts",

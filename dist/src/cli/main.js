@@ -14,22 +14,24 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-YPTM325V.js";
+} from "../../chunk-2TV46XLT.js";
 import {
   FileStore
-} from "../../chunk-DPU2EUIN.js";
-import "../../chunk-YMENPHXI.js";
+} from "../../chunk-NBPZLKJ4.js";
+import "../../chunk-JMXV3S7E.js";
+import {
+  discover,
+  loadJose
+} from "../../chunk-LZTURQXT.js";
 import {
   auth,
   clientCredentials,
   createFetch,
-  discover,
   endpointUrl,
-  loadJose,
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-BSA5W27Z.js";
+} from "../../chunk-VDOXBEKM.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -38,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-MWK332HH.js";
+} from "../../chunk-2QK7HV6Z.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

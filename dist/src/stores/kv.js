@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-YMENPHXI.js";
+} from "../../chunk-JMXV3S7E.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-MWK332HH.js";
+} from "../../chunk-2QK7HV6Z.js";
 
 // src/stores/kv.ts
 var KvStore = class {

@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-YMENPHXI.js";
-import "../../chunk-MWK332HH.js";
+} from "../../chunk-JMXV3S7E.js";
+import "../../chunk-2QK7HV6Z.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
