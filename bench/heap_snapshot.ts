@@ -1,8 +1,9 @@
 /**
  * What 1,000 clients hold, by constructor: run as
  * `deno run -A --lock=tests/deno.lock --v8-flags=--expose-gc bench/heap_snapshot.ts <client> <base> [count]`
- * with `bench/compare/server.ts` serving at `<base>`. It makes one client and one call (so every
- * module and lazy path is loaded), writes a heap snapshot (`node:v8`), makes `count` more clients with
+ * with `bench/compare/server.ts` serving at `<base>`. It makes `count` clients and one call through
+ * each, kept (so every module and lazy path is loaded and the code that makes them is compiled:
+ * machine code is made once, not per client), writes a heap snapshot (`node:v8`), makes `count` more clients with
  * one call each, writes a second one, and prints the difference per node type and constructor name:
  * how many more nodes, and their self size in bytes per client. Closures show as `closure <name>`,
  * their contexts as `system / Context`.
@@ -79,7 +80,15 @@ async function snapshot(): Promise<string> {
   return writeHeapSnapshot();
 }
 
-await callOnce(create(base));
+// As bench/compare/sources.ts does: `count` clients first, kept, so the code that makes and calls them
+// is compiled before the first snapshot (machine code is made once, not per client).
+const warm: unknown[] = [];
+for (let i = 0; i < count; i++) {
+  const call = create(base);
+  warm.push(call);
+  await callOnce(call);
+}
+(globalThis as { benchWarm?: unknown[] }).benchWarm = warm;
 const kept: unknown[] = [];
 // Reachable by name in the snapshot, for tools that walk from one client.
 (globalThis as { benchKept?: unknown[] }).benchKept = kept;

@@ -30,7 +30,9 @@ export const create: CreateClient = (base) => {
       const clock = AbortSignal.timeout(30_000);
       clock.onabort = () => ctl.abort(new Error("t"));
       signal = ctl.signal;
-      end = () => { clock.onabort = null; };
+      end = () => {
+        clock.onabort = null;
+      };
     }
     if (flags.has("any")) {
       const ctl = new AbortController();
@@ -70,7 +72,14 @@ export const create: CreateClient = (base) => {
   };
   return async (url) => {
     if (flags.has("regex")) {
-      const r = [/^\s*\d+\s*$/, /^\s*identity\s*$/i, /application\/x-www-form-urlencoded/i, /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/, /^[A-Za-z0-9\-._~+/]+=*$/, /^127(\.\d{1,3}){3}$/];
+      const r = [
+        /^\s*\d+\s*$/,
+        /^\s*identity\s*$/i,
+        /application\/x-www-form-urlencoded/i,
+        /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/,
+        /^[A-Za-z0-9\-._~+/]+=*$/,
+        /^127(\.\d{1,3}){3}$/,
+      ];
       for (const x of r) x.test("127.0.0.1");
     }
     if (flags.has("abort")) {
