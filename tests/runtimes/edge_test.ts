@@ -1,5 +1,5 @@
 /**
- * Deno Deploy / edge readiness of the core: the module graphs of mod.ts and of the built dist/mod.js
+ * Deno Deploy / edge readiness of the core: the module graphs of mod.ts, of the built dist/mod.js and of dist/src/client_credentials.js
  * (what the package's entry runs) have no `node:` import and no module that uses `Deno.*`, and the
  * client-credentials path, imported as `@authfetch/authfetch`, runs in a Worker that may reach
  * 127.0.0.1 and nothing else (no read, write, env, run, ffi or sys permission).
@@ -35,7 +35,13 @@ function code(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`\\])\/\/.*$/gm, "$1");
 }
 
-for (const [entry, least] of [["mod.ts", 20], ["dist/mod.js", 3]] as const) {
+for (
+  const [entry, least] of [
+    ["mod.ts", 20],
+    ["dist/mod.js", 3],
+    ["dist/src/client_credentials.js", 3],
+  ] as const
+) {
   Deno.test(`the module graph of ${entry} has no node: import and no Deno.* use`, async () => {
     const info = await denoInfo([entry]);
     const modules = info.modules as InfoModule[];
