@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-2TV46XLT.js";
+} from "./chunk-LSTQ7TAT.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-E7BP3CHH.js";
+} from "./chunk-TDXECFJI.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-LZTURQXT.js";
+} from "./chunk-QH2AJYKD.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-VDOXBEKM.js";
+} from "./chunk-7RHGCGE7.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-2QK7HV6Z.js";
+} from "./chunk-ZIATIZHP.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

@@ -30,6 +30,8 @@ import "./tokens/source.ts";
 import "./grants/client_credentials.ts";
 
 export { StoreRefresh } from "./tokens/store_refresh.ts";
+export { storeHost } from "./tokens/store_host.ts";
+export { refreshOnce } from "./tokens/source_refresh.ts";
 export { signClientAssertion, signingKey } from "./oauth/client_assertion.ts";
 export { sendWithChallenges } from "./handlers/step_up.ts";
 export { sendBound } from "./handlers/dpop_send.ts";

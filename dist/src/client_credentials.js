@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-VDOXBEKM.js";
+} from "../chunk-7RHGCGE7.js";
 export {
   auth,
   clientCredentials,

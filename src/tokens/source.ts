@@ -10,7 +10,7 @@ import { refreshAt } from "./token_read.ts";
 import type { TokenStore } from "./store.ts";
 import { SharedRequest } from "./shared_request.ts";
 import type { LeaseKeeper } from "./lease_keeper.ts";
-import type { RefreshHost, StoreRefresh } from "./store_refresh.ts";
+import type { SourcePort, StoreSide } from "./source_port.ts";
 
 /**
  * What a token request under a lease returns when the lease was lost before anything was sent (the
@@ -267,19 +267,6 @@ const DEFAULT_CONFIG: Config = {
   backgroundRetryDelay: 5_000,
 };
 
-/** What only a source with a store holds. */
-interface StoreSide {
-  store: TokenStore;
-  givenKey: string | undefined;
-  leaseTtl: number;
-  leaseWait: number;
-  storeTimeout: number;
-  onStoreError: ((error: unknown) => void) | undefined;
-  /** The store half, loaded on first use. */
-  loading?: Promise<StoreRefresh>;
-  refresh?: StoreRefresh;
-}
-
 /** The token request in flight and the token it replaces. */
 interface Inflight {
   request: SharedRequest<Token>;
@@ -351,21 +338,13 @@ class CachingTokenSource implements ManagedTokenSource {
     return this.#renew(options.rejected ?? token?.accessToken, options.signal);
   }
 
-  get #key(): string {
-    return this.#store?.givenKey ?? this.#grant.key ?? "default";
-  }
-
-  get #legacyKey(): string | undefined {
-    return this.#store?.givenKey === undefined ? this.#grant.legacyKey : undefined;
-  }
-
   async clear(): Promise<void> {
     this.#generation++;
     this.#set(undefined);
     const side = this.#store;
     if (side === undefined) return;
     side.refresh?.dropPending();
-    await side.store.delete(this.#key);
+    await side.store.delete(side.givenKey ?? this.#grant.key ?? "default");
   }
 
   #set(token: Token | undefined): void {
@@ -428,57 +407,33 @@ class CachingTokenSource implements ManagedTokenSource {
     return shared.join(signal);
   }
 
-  /** A token `stale` is not, that is unexpired and not yet due for refresh. */
-  #usable(token: Token | undefined, stale: string | undefined): token is Token {
-    if (token === undefined || token.accessToken === stale) return false;
-    const at = refreshAt(token, this.#config.refreshBefore);
-    return at === undefined || this.#config.now() < at;
-  }
-
   async #obtain(stale: string | undefined, signal: AbortSignal): Promise<Token> {
     const side = this.#store;
     if (side === undefined) {
       return await this.#announce(await this.#plainGrant(this.#token, signal));
     }
     // The store half is loaded on first use: sources without a store never carry it.
-    side.loading ??= import("../lazy.ts").then(({ StoreRefresh }) => {
-      const refresh = new StoreRefresh(this.#host(side));
+    side.loading ??= import("../lazy.ts").then(({ StoreRefresh, storeHost }) => {
+      const refresh = new StoreRefresh(storeHost(this.#port(), side));
       side.refresh = refresh;
       return refresh;
     });
     return await (await side.loading).obtain(stale, signal);
   }
 
-  /** What the store half needs from this source. */
-  #host(side: StoreSide): RefreshHost {
+  /** What the code loaded later (the store half, refreshing) needs from this source. */
+  #port(): SourcePort {
     return {
       grant: this.#grant,
-      store: side.store,
-      key: this.#key,
-      legacyKey: this.#legacyKey,
-      leaseTtl: side.leaseTtl,
-      leaseWait: side.leaseWait,
-      storeTimeout: side.storeTimeout,
-      onStoreError: side.onStoreError,
-      now: () => this.#config.now(),
+      config: this.#config,
+      side: this.#store,
       token: () => this.#token,
-      usable: (token, stale): token is Token => this.#usable(token, stale),
-      fromGrant: (current, keeper, signal) => this.#fromGrant(current, signal, true, false, keeper),
+      set: (token) => this.#set(token),
+      fromGrant: (current, signal, leased, retried, keeper) =>
+        this.#fromGrant(current, signal, leased, retried, keeper),
       plainGrant: (current, signal) => this.#plainGrant(current, signal),
       announce: (token) => this.#announce(token),
-      pollCap: () => this.#pollCap(),
     };
-  }
-
-  /**
-   * The longest pause between two looks at the store while another process refreshes: 250 ms, less
-   * while the cached token is still valid (a quarter of its remaining life, at least 25 ms), so a
-   * background refresh of a short-lived token finishes before the token expires.
-   */
-  #pollCap(): number {
-    const expiresAt = this.#token?.expiresAt;
-    if (expiresAt === undefined) return 250;
-    return Math.min(250, Math.max(25, (expiresAt - this.#config.now()) / 4));
   }
 
   /** {@linkcode CachingTokenSource.#fromGrant} without a lease, which therefore cannot be lost. */
@@ -508,34 +463,10 @@ class CachingTokenSource implements ManagedTokenSource {
   ): Promise<Token | typeof LOST> {
     const grant = this.#grant;
     if (current?.refreshToken !== undefined && grant.refresh !== undefined) {
-      try {
-        if (keeper !== undefined && !(await keeper.check())) return LOST;
-        const token = await grant.refresh(current, { signal });
-        if (token.refreshToken === undefined) token.refreshToken = current.refreshToken;
-        return token;
-      } catch (error) {
-        // The error classes load with the first failure: a source that never fails carries none.
-        const { OAuthError } = await import("../lazy.ts");
-        if (!(error instanceof OAuthError) || error.error !== "invalid_grant") throw error;
-        // Another process may have rotated the refresh token meanwhile: try once with the stored one.
-        const stored = retried ? undefined : await this.#store?.refresh?.stored();
-        if (stored?.refreshToken !== undefined && stored.refreshToken !== current.refreshToken) {
-          return await this.#fromGrant(stored, signal, leased, true, keeper);
-        }
-        this.#set(undefined);
-        if (!leased || grant.interactive) await this.#store?.refresh?.remove();
-        if (grant.interactive) {
-          throw new OAuthError({
-            error: error.error,
-            errorDescription: error.errorDescription ??
-              "the refresh token was rejected; log in again",
-            errorUri: error.errorUri,
-            status: error.status,
-            context: "token refresh",
-            cause: error,
-          });
-        }
-      }
+      // Refreshing, and recovering from a rejected refresh token, load with the first refresh.
+      const { refreshOnce } = await import("../lazy.ts");
+      const refreshed = await refreshOnce(this.#port(), current, signal, leased, retried, keeper);
+      if (refreshed !== undefined) return refreshed;
     }
     // The initial grant (also after a revoked refresh token) runs under the lease too: one re-login
     // for all processes.

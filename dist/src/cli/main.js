@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-2TV46XLT.js";
+} from "../../chunk-LSTQ7TAT.js";
 import {
   FileStore
-} from "../../chunk-NBPZLKJ4.js";
-import "../../chunk-JMXV3S7E.js";
+} from "../../chunk-QR6SP46K.js";
+import "../../chunk-H5AJIT6K.js";
 import {
   discover,
   loadJose
-} from "../../chunk-LZTURQXT.js";
+} from "../../chunk-QH2AJYKD.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-VDOXBEKM.js";
+} from "../../chunk-7RHGCGE7.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-2QK7HV6Z.js";
+} from "../../chunk-ZIATIZHP.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-JMXV3S7E.js";
+} from "../../chunk-H5AJIT6K.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-2QK7HV6Z.js";
+} from "../../chunk-ZIATIZHP.js";
 
 // src/stores/kv.ts
 var KvStore = class {

@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-JMXV3S7E.js";
-import "../../chunk-2QK7HV6Z.js";
+} from "../../chunk-H5AJIT6K.js";
+import "../../chunk-ZIATIZHP.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
