@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-LSTQ7TAT.js";
+} from "./chunk-RLEGA7VJ.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-TDXECFJI.js";
+} from "./chunk-NVFA3FSV.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-QH2AJYKD.js";
+} from "./chunk-VQPQKK2K.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-7RHGCGE7.js";
+} from "./chunk-OV7UVGEF.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-ZIATIZHP.js";
+} from "./chunk-DQI2ZWSD.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

@@ -43,7 +43,7 @@ export { cleanSendError } from "./platform_error.ts";
 export { OAuthError, TimeoutError } from "./errors.ts";
 export { refreshRejected } from "./handlers/refresh_on_401.ts";
 export { retryFrom } from "./handlers/retry_loop.ts";
-export { authorizationHeader } from "./tokens/token.ts";
+export { unfitTokenError } from "./tokens/token.ts";
 export {
   bodyError,
   bodyFailure,

@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-7RHGCGE7.js";
+} from "../chunk-OV7UVGEF.js";
 export {
   auth,
   clientCredentials,

@@ -97,11 +97,9 @@ export function auth(tokens: TokenSource, options?: AuthOptions): Handler {
     }
     const token = await tokens.getToken({ signal: request.signal });
     const header = headerValue(token);
-    if (header === undefined) {
-      // A token that cannot be a header value: authorizationHeader() throws the error saying why.
-      (await import("../lazy.ts")).authorizationHeader(token);
-    }
-    request.headers.set("authorization", header!);
+    // A token that cannot be a header value: the error saying why loads with it.
+    if (header === undefined) throw (await import("../lazy.ts")).unfitTokenError(token);
+    request.headers.set("authorization", header);
     const dpop = settings.dpop;
     if (dpop !== undefined || token.dpopJkt !== undefined) {
       // DPoP-bound tokens are sent by code that loads with the first of them (jose comes with it).

@@ -178,6 +178,19 @@ export function checkHeaderToken(accessToken: string, tokenType: string, context
   if (!headerFits(accessToken, tokenType)) throw headerTokenError(accessToken, tokenType, context);
 }
 
+/**
+ * The error saying why a token cannot be sent as an `Authorization` header (what
+ * {@linkcode authorizationHeader} throws for it), for code that found it unfit with `headerValue()`.
+ *
+ * @param token The token.
+ * @returns The error, which does not quote the token.
+ */
+export function unfitTokenError(
+  token: Pick<Token, "accessToken" | "tokenType">,
+): TokenResponseError {
+  return headerTokenError(token.accessToken, token.tokenType, "the token");
+}
+
 /** The error saying why a token cannot be a header value ({@linkcode checkHeaderToken}). */
 function headerTokenError(
   accessToken: string,

@@ -7,6 +7,7 @@ import {
   type Fetch,
   type Grant,
   retry,
+  TokenResponseError,
   type TokenSource,
   tokenSource,
 } from "../../mod.ts";
@@ -214,4 +215,26 @@ Deno.test("auth() makes 1,000 concurrent cold requests over HTTP cause exactly 1
   } finally {
     await server.close();
   }
+});
+
+Deno.test("auth() refuses a token that cannot be a header value, without quoting it or sending anything", async () => {
+  let sent = 0;
+  const tokens = {
+    getToken: () =>
+      Promise.resolve({ accessToken: "leaky token\r\nx-evil: 1", tokenType: "Bearer" }),
+  };
+  const api = createFetch([auth(tokens)], {
+    fetch: () => {
+      sent++;
+      return Promise.resolve(new Response("ok"));
+    },
+  });
+  const error = await api("https://api.example.com/x").then(
+    () => assert.fail("an unfit token was sent"),
+    (error: unknown) => error,
+  );
+  assert.ok(error instanceof TokenResponseError, `got ${error}`);
+  assert.match(error.message, /line break/);
+  assert.doesNotMatch(error.message, /leaky/);
+  assert.equal(sent, 0);
 });

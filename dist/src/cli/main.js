@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-LSTQ7TAT.js";
+} from "../../chunk-RLEGA7VJ.js";
 import {
   FileStore
-} from "../../chunk-QR6SP46K.js";
-import "../../chunk-H5AJIT6K.js";
+} from "../../chunk-LF2EQLIY.js";
+import "../../chunk-4JZLF7CA.js";
 import {
   discover,
   loadJose
-} from "../../chunk-QH2AJYKD.js";
+} from "../../chunk-VQPQKK2K.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-7RHGCGE7.js";
+} from "../../chunk-OV7UVGEF.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-ZIATIZHP.js";
+} from "../../chunk-DQI2ZWSD.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

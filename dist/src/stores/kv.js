@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-H5AJIT6K.js";
+} from "../../chunk-4JZLF7CA.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-ZIATIZHP.js";
+} from "../../chunk-DQI2ZWSD.js";
 
 // src/stores/kv.ts
 var KvStore = class {

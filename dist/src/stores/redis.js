@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-H5AJIT6K.js";
-import "../../chunk-ZIATIZHP.js";
+} from "../../chunk-4JZLF7CA.js";
+import "../../chunk-DQI2ZWSD.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
