@@ -72,6 +72,7 @@ export {
 export {
   type EndpointOptions,
   type FormParams,
+  type FormRequest,
   type GrantOptions,
   requestToken,
 } from "./src/oauth/token_request.ts";

@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-RLEGA7VJ.js";
+} from "./chunk-7SQU3SO2.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-NVFA3FSV.js";
+} from "./chunk-GWI3ZY3G.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-VQPQKK2K.js";
+} from "./chunk-SDLQBFBJ.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-OV7UVGEF.js";
+} from "./chunk-NU7WPWP6.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-DQI2ZWSD.js";
+} from "./chunk-XODIW5PL.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

@@ -162,31 +162,42 @@ print(server.server_port, flush=True)
 server.serve_forever()
 `;
 
+/** Runs `use` with the wsgiref server of {@linkcode PYTHON_SERVER} at its origin, then stops it. */
+async function withPythonServer(use: (origin: string) => Promise<void>): Promise<void> {
+  const python = new Deno.Command("/usr/bin/python3", {
+    args: ["-c", PYTHON_SERVER],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const line = await python.stdout.pipeThrough(new TextDecoderStream()).getReader().read();
+    await use(`http://127.0.0.1:${Number(line.value)}`);
+  } finally {
+    python.kill();
+    await python.status;
+    await python.stdout.cancel().catch(() => {});
+  }
+}
+
 for (const entry of ["mod.ts", "dist/mod.js"]) {
   Deno.test(`a client-credentials call through ${entry} never evaluates jose; signing a state does`, async () => {
     const dir = await Deno.makeTempDir();
-    const python = new Deno.Command("/usr/bin/python3", {
-      args: ["-c", PYTHON_SERVER],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
     try {
-      const line = await python.stdout.pipeThrough(new TextDecoderStream()).getReader().read();
-      const origin = `http://127.0.0.1:${Number(line.value)}`;
-      // jose is mapped to a probe that records its evaluation, then re-exports the real jose
-      await Deno.writeTextFile(
-        `${dir}/jose_probe.ts`,
-        '(globalThis as Record<string, unknown>).joseEvaluated = true;\nexport * from "npm:jose@^6.2.2";\n',
-      );
-      await Deno.writeTextFile(
-        `${dir}/deno.json`,
-        JSON.stringify({ imports: { jose: "./jose_probe.ts" } }),
-      );
-      await Deno.writeTextFile(
-        `${dir}/main.ts`,
-        `import { auth, clientCredentials, createFetch, signState, tokenSource } from ${
-          JSON.stringify(new URL(entry, root).href)
-        };
+      await withPythonServer(async (origin) => {
+        // jose is mapped to a probe that records its evaluation, then re-exports the real jose
+        await Deno.writeTextFile(
+          `${dir}/jose_probe.ts`,
+          '(globalThis as Record<string, unknown>).joseEvaluated = true;\nexport * from "npm:jose@^6.2.2";\n',
+        );
+        await Deno.writeTextFile(
+          `${dir}/deno.json`,
+          JSON.stringify({ imports: { jose: "./jose_probe.ts" } }),
+        );
+        await Deno.writeTextFile(
+          `${dir}/main.ts`,
+          `import { auth, clientCredentials, createFetch, signState, tokenSource } from ${
+            JSON.stringify(new URL(entry, root).href)
+          };
 const evaluated = () => (globalThis as Record<string, unknown>).joseEvaluated === true;
 const tokens = tokenSource(clientCredentials({ tokenUrl: "${origin}/token", clientId: "svc", clientSecret: "s3cret" }));
 const api = createFetch([auth(tokens)]);
@@ -197,44 +208,39 @@ const afterCall = evaluated();
 await signState({ key: "k".repeat(32), clientId: "web", issuer: "https://as.example" });
 console.log(JSON.stringify({ status: response.status, body, expiresAt: token.expiresAt, afterCall, afterSigning: evaluated() }));
 `,
-      );
-      const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--no-lock",
-          "--allow-net=127.0.0.1",
-          "--config",
-          `${dir}/deno.json`,
-          `${dir}/main.ts`,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.ok(success, new TextDecoder().decode(stderr));
-      const result = JSON.parse(new TextDecoder().decode(stdout));
-      assert.equal(result.status, 200);
-      assert.equal(result.body, '{"ok":true}');
-      assert.equal(result.expiresAt, 4102444800_000, "expiry read from the JWT exp, without jose");
-      assert.equal(result.afterCall, false, "jose was evaluated on the client-credentials path");
-      assert.equal(result.afterSigning, true, "the probe works: signing a state loads jose");
+        );
+        const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--no-lock",
+            "--allow-net=127.0.0.1",
+            "--config",
+            `${dir}/deno.json`,
+            `${dir}/main.ts`,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.ok(success, new TextDecoder().decode(stderr));
+        const result = JSON.parse(new TextDecoder().decode(stdout));
+        assert.equal(result.status, 200);
+        assert.equal(result.body, '{"ok":true}');
+        assert.equal(
+          result.expiresAt,
+          4102444800_000,
+          "expiry read from the JWT exp, without jose",
+        );
+        assert.equal(result.afterCall, false, "jose was evaluated on the client-credentials path");
+        assert.equal(result.afterSigning, true, "the probe works: signing a state loads jose");
+      });
     } finally {
-      python.kill();
-      await python.status;
-      await python.stdout.cancel().catch(() => {});
       await Deno.remove(dir, { recursive: true });
     }
   });
 }
 
 Deno.test("the client-credentials entry makes the call, and its failures are the main entry's error classes", async () => {
-  const python = new Deno.Command("/usr/bin/python3", {
-    args: ["-c", PYTHON_SERVER],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  try {
-    const line = await python.stdout.pipeThrough(new TextDecoderStream()).getReader().read();
-    const origin = `http://127.0.0.1:${Number(line.value)}`;
+  await withPythonServer(async (origin) => {
     const lean = await import(new URL("dist/src/client_credentials.js", root).href);
     const main = await import(new URL("dist/mod.js", root).href);
     const api = (secret: string) =>
@@ -259,9 +265,5 @@ Deno.test("the client-credentials entry makes the call, and its failures are the
     assert.equal(error.error, "invalid_client");
     assert.equal(error.status, 401);
     assert.doesNotMatch(`${error.message} ${JSON.stringify(error)}`, /wrong-secret-9f3a/);
-  } finally {
-    python.kill();
-    await python.status;
-    await python.stdout.cancel().catch(() => {});
-  }
+  });
 });

@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-OV7UVGEF.js";
+} from "../chunk-NU7WPWP6.js";
 export {
   auth,
   clientCredentials,

@@ -6,7 +6,12 @@
  */
 
 import type { Secrets } from "../secrets.ts";
-import { type EndpointOptions, exchange, type FormParams } from "./token_request.ts";
+import {
+  type EndpointOptions,
+  exchange,
+  type FormParams,
+  type FormRequest,
+} from "./token_request.ts";
 import { secretsOf } from "./sent_secrets.ts";
 
 /**
@@ -64,13 +69,7 @@ export async function postForm(
   options: EndpointOptions,
   url: URL,
   params: FormParams,
-  request: {
-    signal?: AbortSignal;
-    context: string;
-    allowEmpty?: boolean;
-    headers?: HeadersInit;
-    secrets?: Secrets;
-  },
+  request: FormRequest,
 ): Promise<FormResponse> {
   const { status, body, headers, sent } = await exchange(options, url, params, request);
   return { status, body, headers, secrets: secretsOf(sent)! };

@@ -154,6 +154,34 @@ export function scopeString(scope: string | readonly string[] | undefined): stri
   return text === "" ? undefined : text;
 }
 
+/**
+ * What a form POST is for ({@linkcode postForm}'s last argument): its signal, the context named in
+ * messages, whether an empty 2xx answer is acceptable, extra headers, and secrets the server may
+ * know that the request does not carry.
+ *
+ * @example
+ * ```ts
+ * import { type FormRequest, postForm } from "@authfetch/authfetch";
+ * const request: FormRequest = { context: "revocation", allowEmpty: true };
+ * const fetch = () => Promise.resolve(new Response(null, { status: 200 })); // a stub server
+ * const url = new URL("https://auth.example.com/revoke");
+ * const { status } = await postForm({ fetch }, url, { token: "abc" }, request);
+ * console.log(status); // 200
+ * ```
+ */
+export interface FormRequest {
+  /** Aborts the request. */
+  signal?: AbortSignal;
+  /** What is requested, for messages (`"introspection"`). */
+  context: string;
+  /** Accept an empty 2xx body (revocation). */
+  allowEmpty?: boolean;
+  /** Extra request headers. */
+  headers?: HeadersInit;
+  /** Secret values to scrub from errors besides those the request carries. */
+  secrets?: Secrets;
+}
+
 /** What {@linkcode exchange} returns: `postForm()`'s answer with the secrets as they were sent. */
 export interface Exchanged {
   status: number;
@@ -178,13 +206,7 @@ export async function exchange(
   options: EndpointOptions,
   url: URL,
   params: FormParams,
-  request: {
-    signal?: AbortSignal;
-    context: string;
-    allowEmpty?: boolean;
-    headers?: HeadersInit;
-    secrets?: Secrets;
-  },
+  request: FormRequest,
 ): Promise<Exchanged> {
   const now = options.now ?? Date.now;
   const body = new URLSearchParams();

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { OAuthError, TokenResponseError } from "../errors.ts";
+import { type AuthFetchError, OAuthError, TokenResponseError } from "../errors.ts";
 import { excerpt } from "../redact.ts";
 import type { Secrets } from "../secrets.ts";
 import {
@@ -13,6 +13,7 @@ import {
   headerValue,
   lifetimeOf,
   OPTIONAL_STRINGS,
+  readToken,
   SCHEME,
 } from "./token_read.ts";
 
@@ -101,10 +102,26 @@ export function tokenFromResponse(body: unknown, options: TokenFromResponseOptio
     );
   }
   const raw = body as Record<string, unknown>;
-  throwIfOAuthError(raw, undefined, context, false, secrets);
+  const token = readToken(raw, (options.now ?? Date.now)());
+  if (token !== undefined) return token;
+  throw refusal(raw, context, secrets);
+}
+
+/**
+ * Why {@linkcode readToken} refused a token response, checked in its order: an `error` member, no
+ * `access_token` string, a `token_type` that is not a string, a token that cannot be a header
+ * value, a bad `expires_in`, an optional member that is not a string.
+ */
+function refusal(
+  raw: Record<string, unknown>,
+  context: string,
+  secrets: Secrets | undefined,
+): AuthFetchError {
+  const oauth = oauthErrorOf(raw, undefined, context, false, secrets);
+  if (oauth !== undefined) return oauth;
   const accessToken = raw.access_token;
   if (typeof accessToken !== "string" || accessToken === "") {
-    throw new TokenResponseError(
+    return new TokenResponseError(
       `${context} has no access_token string (got ${describe(accessToken)}): ${
         excerpt(JSON.stringify(raw), 120, secrets)
       }`,
@@ -112,30 +129,30 @@ export function tokenFromResponse(body: unknown, options: TokenFromResponseOptio
   }
   const tokenType = raw.token_type === undefined ? "Bearer" : raw.token_type;
   if (typeof tokenType !== "string" || tokenType === "") {
-    throw new TokenResponseError(
+    return new TokenResponseError(
       `${context} has a token_type that is not a string (got ${describe(tokenType)})`,
     );
   }
-  checkHeaderToken(accessToken, tokenType, context);
-  const now = (options.now ?? Date.now)();
-  const times = expiry(accessToken, now, parseExpiresIn(raw.expires_in, context));
-  const issuedAt = times.iat ?? now;
-  const expiresAt = times.expiresAt;
-  // Built with all its fields at once: a property added later would take a separate property array.
-  const token: Token = expiresAt === undefined
-    ? { accessToken, tokenType, issuedAt, raw }
-    : { accessToken, tokenType, issuedAt, raw, expiresAt };
-  for (const [key, field] of OPTIONAL_STRINGS) {
+  if (!headerFits(accessToken, tokenType)) {
+    return headerTokenError(accessToken, tokenType, context);
+  }
+  if (Number.isNaN(lifetimeOf(raw.expires_in))) {
+    return new TokenResponseError(
+      `${context} has an expires_in that is not a non-negative number (got ${
+        describe(raw.expires_in)
+      })`,
+    );
+  }
+  for (const [key] of OPTIONAL_STRINGS) {
     const value = raw[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== "string") {
-      throw new TokenResponseError(
+    if (value !== undefined && value !== null && typeof value !== "string") {
+      return new TokenResponseError(
         `${context} has a ${key} that is not a string (got ${describe(value)})`,
       );
     }
-    if (value !== "") token[field] = value;
   }
-  return token;
+  // readToken() refuses nothing else (tests/tokens/token_read_test.ts).
+  return new TokenResponseError(`${context} could not be read as a token`);
 }
 
 /**
@@ -152,16 +169,6 @@ export function setExpiry(token: Token, expiresIn: number | undefined): void {
   const { expiresAt, iat } = expiry(token.accessToken, token.issuedAt ?? Date.now(), expiresIn);
   if (expiresAt !== undefined) token.expiresAt = expiresAt;
   if (iat !== undefined) token.issuedAt = iat;
-}
-
-function parseExpiresIn(value: unknown, context: string): number | undefined {
-  const n = lifetimeOf(value);
-  if (Number.isNaN(n)) {
-    throw new TokenResponseError(
-      `${context} has an expires_in that is not a non-negative number (got ${describe(value)})`,
-    );
-  }
-  return n;
 }
 
 /**

@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-RLEGA7VJ.js";
+} from "../../chunk-7SQU3SO2.js";
 import {
   FileStore
-} from "../../chunk-LF2EQLIY.js";
-import "../../chunk-4JZLF7CA.js";
+} from "../../chunk-KVLVV7KV.js";
+import "../../chunk-KJZROEJ3.js";
 import {
   discover,
   loadJose
-} from "../../chunk-VQPQKK2K.js";
+} from "../../chunk-SDLQBFBJ.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-OV7UVGEF.js";
+} from "../../chunk-NU7WPWP6.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-DQI2ZWSD.js";
+} from "../../chunk-XODIW5PL.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

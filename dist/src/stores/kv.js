@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-4JZLF7CA.js";
+} from "../../chunk-KJZROEJ3.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-DQI2ZWSD.js";
+} from "../../chunk-XODIW5PL.js";
 
 // src/stores/kv.ts
 var KvStore = class {

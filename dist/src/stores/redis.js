@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-4JZLF7CA.js";
-import "../../chunk-DQI2ZWSD.js";
+} from "../../chunk-KJZROEJ3.js";
+import "../../chunk-XODIW5PL.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
