@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-7SQU3SO2.js";
+} from "./chunk-LJMIJTDW.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-GWI3ZY3G.js";
+} from "./chunk-C4TP5LRJ.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-SDLQBFBJ.js";
+} from "./chunk-T34DJ7U3.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-NU7WPWP6.js";
+} from "./chunk-MYAUZMYC.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-XODIW5PL.js";
+} from "./chunk-J6LOQH5W.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { AuthFetchError, TokenResponseError } from "./errors.ts";
+import { AuthFetchError } from "./errors.ts";
 import { redactText, stripUrls } from "./redact.ts";
 import { Secrets } from "./secrets.ts";
 
@@ -141,7 +141,7 @@ export async function readClean(read: () => Promise<string>, secrets: Secrets): 
   try {
     return await read();
   } catch (error) {
-    if (!(error instanceof TokenResponseError) || error.cause === undefined) throw error;
-    throw (await import("./lazy.ts")).readError(error, secrets);
+    // The same decision as the token endpoint client's: `readFailure()` in exchange_errors.ts.
+    throw (await import("./lazy.ts")).readFailure(error, secrets);
   }
 }

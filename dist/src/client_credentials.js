@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-NU7WPWP6.js";
+} from "../chunk-MYAUZMYC.js";
 export {
   auth,
   clientCredentials,

@@ -190,18 +190,32 @@ function retryHandler(policy: Policy): Handler {
     try {
       response = await next(request);
     } catch (error) {
-      if (request.signal.aborted || !policy.retryNetworkErrors || !isNetworkError(error)) {
-        throw error;
-      }
+      if (!retriesFailure(policy, error, request.signal)) throw error;
       return (await import("../lazy.ts")).retryFrom(policy, request, next, undefined, error);
     }
-    if (!policy.statuses.has(response.status) || request.signal.aborted) return response;
+    if (!retriesAnswer(policy, response, request.signal)) return response;
     return (await import("../lazy.ts")).retryFrom(policy, request, next, response, undefined);
   };
 }
 
+/**
+ * Whether an attempt's answer is worth another attempt under `policy`: a retryable status, and the
+ * caller has not aborted. (Whether one is left is the caller's to know.)
+ */
+export function retriesAnswer(policy: Policy, response: Response, signal: AbortSignal): boolean {
+  return policy.statuses.has(response.status) && !signal.aborted;
+}
+
+/**
+ * Whether what an attempt threw is worth another attempt under `policy`: a network error, network
+ * errors are retried, and the caller has not aborted.
+ */
+export function retriesFailure(policy: Policy, error: unknown, signal: AbortSignal): boolean {
+  return !signal.aborted && policy.retryNetworkErrors && isNetworkError(error);
+}
+
 /** A failure worth another attempt: the platform's `TypeError`, a timeout, a dropped connection. */
-export function isNetworkError(error: unknown): boolean {
+function isNetworkError(error: unknown): boolean {
   if (error instanceof TypeError) return true;
   return error instanceof Error &&
     (error.name === "TimeoutError" || error.name === "ConnectionError");

@@ -9,7 +9,7 @@
 import { type Next, safeUrl } from "../pipeline.ts";
 import { replay } from "../replay.ts";
 import { sleep } from "../sleep.ts";
-import { isNetworkError, type Policy, type RetryEvent } from "./retry.ts";
+import { type Policy, retriesAnswer, retriesFailure, type RetryEvent } from "./retry.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 
 /**
@@ -66,11 +66,9 @@ export async function retryFrom(
     const last = attempt + 1 > retries;
     try {
       response = await next(current);
-      if (last || !policy.statuses.has(response.status) || signal.aborted) return response;
+      if (last || !retriesAnswer(policy, response, signal)) return response;
     } catch (thrown) {
-      if (last || signal.aborted || !policy.retryNetworkErrors || !isNetworkError(thrown)) {
-        throw thrown;
-      }
+      if (last || !retriesFailure(policy, thrown, signal)) throw thrown;
       response = undefined;
       error = thrown;
     }

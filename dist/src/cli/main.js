@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-7SQU3SO2.js";
+} from "../../chunk-LJMIJTDW.js";
 import {
   FileStore
-} from "../../chunk-KVLVV7KV.js";
-import "../../chunk-KJZROEJ3.js";
+} from "../../chunk-GX3UJ6LL.js";
+import "../../chunk-DEYHPGQC.js";
 import {
   discover,
   loadJose
-} from "../../chunk-SDLQBFBJ.js";
+} from "../../chunk-T34DJ7U3.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-NU7WPWP6.js";
+} from "../../chunk-MYAUZMYC.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-XODIW5PL.js";
+} from "../../chunk-J6LOQH5W.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-KJZROEJ3.js";
+} from "../../chunk-DEYHPGQC.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-XODIW5PL.js";
+} from "../../chunk-J6LOQH5W.js";
 
 // src/stores/kv.ts
 var KvStore = class {

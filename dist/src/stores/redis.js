@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-KJZROEJ3.js";
-import "../../chunk-XODIW5PL.js";
+} from "../../chunk-DEYHPGQC.js";
+import "../../chunk-J6LOQH5W.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
