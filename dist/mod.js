@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-LJMIJTDW.js";
+} from "./chunk-AIZXF33G.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-C4TP5LRJ.js";
+} from "./chunk-T3PW72VA.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-T34DJ7U3.js";
+} from "./chunk-ZI7E4MMS.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-MYAUZMYC.js";
+} from "./chunk-TWM2IUZK.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-J6LOQH5W.js";
+} from "./chunk-KEKAYYWZ.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

@@ -141,26 +141,21 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
     );
   }
   const last = options.fetch === undefined ? globalNext() : platformNext(options.fetch);
-  // The pipeline as compose() builds it, with fewer closures (each client holds them): the first
-  // handler is called directly and, for two handlers, the second's `next` shares this scope.
+  // The pipeline as compose() builds it, with fewer closures (each client holds those it keeps): the
+  // first handler is called directly and, for two handlers, the second's `next` is made for each call
+  // and dropped with it.
   const head: Handler | undefined = handlers[0];
-  let second: Handler | undefined;
-  let tail = last;
-  if (handlers.length === 2) {
-    second = handlers[1];
-    tail = (request) => second!(request, last);
-  } else if (handlers.length > 2) {
-    tail = compose(handlers.slice(1), last);
-  }
+  const second: Handler | undefined = handlers.length === 2 ? handlers[1] : undefined;
+  const tail = handlers.length > 2 ? compose(handlers.slice(1), last) : last;
 
   return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;
     const mode: RequestRedirect = init?.redirect ??
       (input instanceof Request ? input.redirect : "follow");
     let request = pipelineRequest(target, init);
-    if (mode === "manual") return head === undefined ? last(request) : head(request, tail);
+    if (mode === "manual") return enter(request, head, second, tail);
     for (let hops = 0;; hops++) {
-      const response = await (head === undefined ? last(request) : head(request, tail));
+      const response = await enter(request, head, second, tail);
       if (!REDIRECT.has(response.status)) return response;
       const location = response.headers.get("location");
       if (location === null) return response;
@@ -177,6 +172,20 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
       );
     }
   };
+}
+
+/**
+ * Runs a request through a pipeline: `head` with, as its `next`, `second` (called with `tail`) or
+ * `tail`; without `head`, `tail` alone.
+ */
+function enter(
+  request: Request,
+  head: Handler | undefined,
+  second: Handler | undefined,
+  tail: Next,
+): Promise<Response> {
+  if (head === undefined) return tail(request);
+  return head(request, second === undefined ? tail : (inner) => second(inner, tail));
 }
 
 let sharedNext: Next | undefined;

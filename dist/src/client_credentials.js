@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-MYAUZMYC.js";
+} from "../chunk-TWM2IUZK.js";
 export {
   auth,
   clientCredentials,

@@ -8,6 +8,7 @@ import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
 import {
   type GrantOptions,
+  grantOptions,
   requestToken,
   scopeString,
   withGrantKeys,
@@ -50,14 +51,21 @@ export type ClientCredentialsGrantOptions = GrantOptions;
  * ```
  */
 export function clientCredentials(options: ClientCredentialsGrantOptions): Grant {
-  return withGrantKeys("client_credentials", options, {
-    token(request: GrantRequestOptions = {}): Promise<Token> {
-      return requestToken(options, {
-        grant_type: "client_credentials",
-        scope: scopeString(options.scope),
-        audience: options.audience,
-        resource: options.resource,
-      }, request);
-    },
-  });
+  return withGrantKeys("client_credentials", options, CLIENT_CREDENTIALS);
 }
+
+/**
+ * The methods every client credentials grant shares: they read the grant's options from the grant
+ * (`grantOptions(this)`), so a grant holds no closure of its own.
+ */
+const CLIENT_CREDENTIALS = {
+  token(this: Grant, request: GrantRequestOptions = {}): Promise<Token> {
+    const options: GrantOptions = grantOptions(this, "token");
+    return requestToken(options, {
+      grant_type: "client_credentials",
+      scope: scopeString(options.scope),
+      audience: options.audience,
+      resource: options.resource,
+    }, request);
+  },
+};

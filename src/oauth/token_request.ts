@@ -532,6 +532,25 @@ function keysOf(grant: object): GrantKeys {
 }
 
 /**
+ * The options a grant made by {@linkcode withGrantKeys} was created with (its copy of them), for
+ * methods that the grants of a type share instead of each holding closures.
+ *
+ * @param grant The grant the method was called on (`this`).
+ * @param method The method's name, for the message.
+ * @returns The grant's options.
+ * @throws {TypeError} When the method was called detached from its grant (`const { token } = grant`).
+ */
+export function grantOptions(grant: unknown, method: string): Identity {
+  const identity = (grant as { [IDENTITY]?: Identity } | undefined)?.[IDENTITY];
+  if (identity === undefined) {
+    throw new TypeError(
+      `Cannot call ${method}(): call it on its grant (grant.${method}()), not detached from it`,
+    );
+  }
+  return identity;
+}
+
+/**
  * The prototype of grants with default keys: `key` and `legacyKey` are getters here, shared by every
  * grant, so a grant holds no accessors or closures of its own for them.
  */
@@ -559,7 +578,8 @@ const keyedPrototypes = new Map<string, object>();
  * grant. They are inherited getters (the grant's prototype is one shared by the grants of its type).
  *
  * @param kind The grant type.
- * @param options The grant options (copied: the keys name the grant as created).
+ * @param options The grant options (copied: the keys name the grant as created, and methods the grants
+ *   of a type share read the copy with {@linkcode grantOptions}).
  * @param grant The grant's methods and other properties, a plain object.
  * @returns A new object with `grant`'s own properties, and `key` and `legacyKey`.
  */
@@ -575,6 +595,7 @@ export function withGrantKeys<G extends object>(
   }
   // A fresh object (its properties in the object itself, none in a separate array).
   const keyed = Object.create(prototype) as G & GrantKeys & { [IDENTITY]: Identity };
-  keyed[IDENTITY] = { ...options };
+  // Not enumerable: a grant logged or inspected does not show its options (the client secret).
+  Object.defineProperty(keyed, IDENTITY, { value: { ...options } });
   return Object.assign(keyed, grant);
 }

@@ -15,3 +15,36 @@ Deno.test("clientCredentials() keys name the grant as created, read from getters
   assert.equal(Object.getPrototypeOf(grant), Object.getPrototypeOf(other));
   assert.equal(Object.hasOwn(grant, "key"), false);
 });
+
+Deno.test("clientCredentials() grants share their token(), which reads the options the grant was made with", async () => {
+  const sent: string[] = [];
+  const fetch = async (_input: RequestInfo | URL, init?: RequestInit) => {
+    sent.push(String(init?.body));
+    return Response.json({ access_token: `t${sent.length}`, token_type: "Bearer" });
+  };
+  const options = { tokenUrl: "https://as.example/token", clientId: "svc", scope: "a", fetch };
+  const grant = clientCredentials(options);
+  const other = clientCredentials({ ...options, scope: "b" });
+  assert.equal(grant.token, other.token); // one function, no closure per grant
+  options.scope = "changed"; // the grant requests what it was made with
+  assert.equal((await grant.token()).accessToken, "t1");
+  assert.equal((await other.token()).accessToken, "t2");
+  assert.deepEqual(sent.map((body) => new URLSearchParams(body).get("scope")), ["a", "b"]);
+});
+
+Deno.test("clientCredentials(): a detached token() says how to call it; an inspected grant shows no secret", async () => {
+  const grant = clientCredentials({
+    tokenUrl: "https://as.example/token",
+    clientId: "svc",
+    clientSecret: "grant-secret-value",
+  });
+  const { token } = grant;
+  await assert.rejects(async () => await token(), (error: unknown) => {
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /call it on its grant \(grant\.token\(\)\)/);
+    return true;
+  });
+  for (const shown of [Deno.inspect(grant, { depth: 10 }), JSON.stringify(grant), String(grant)]) {
+    assert.equal(shown.includes("grant-secret-value"), false, shown);
+  }
+});

@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-LJMIJTDW.js";
+} from "../../chunk-AIZXF33G.js";
 import {
   FileStore
-} from "../../chunk-GX3UJ6LL.js";
-import "../../chunk-DEYHPGQC.js";
+} from "../../chunk-M2XVDSVG.js";
+import "../../chunk-WMZZW7LZ.js";
 import {
   discover,
   loadJose
-} from "../../chunk-T34DJ7U3.js";
+} from "../../chunk-ZI7E4MMS.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-MYAUZMYC.js";
+} from "../../chunk-TWM2IUZK.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-J6LOQH5W.js";
+} from "../../chunk-KEKAYYWZ.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-DEYHPGQC.js";
+} from "../../chunk-WMZZW7LZ.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-J6LOQH5W.js";
+} from "../../chunk-KEKAYYWZ.js";
 
 // src/stores/kv.ts
 var KvStore = class {

@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-DEYHPGQC.js";
-import "../../chunk-J6LOQH5W.js";
+} from "../../chunk-WMZZW7LZ.js";
+import "../../chunk-KEKAYYWZ.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
