@@ -18,9 +18,11 @@ Deno.test("clientCredentials() keys name the grant as created, read from getters
 
 Deno.test("clientCredentials() grants share their token(), which reads the options the grant was made with", async () => {
   const sent: string[] = [];
-  const fetch = async (_input: RequestInfo | URL, init?: RequestInit) => {
+  const fetch = (_input: RequestInfo | URL, init?: RequestInit) => {
     sent.push(String(init?.body));
-    return Response.json({ access_token: `t${sent.length}`, token_type: "Bearer" });
+    return Promise.resolve(
+      Response.json({ access_token: `t${sent.length}`, token_type: "Bearer" }),
+    );
   };
   const options = { tokenUrl: "https://as.example/token", clientId: "svc", scope: "a", fetch };
   const grant = clientCredentials(options);
