@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-AIZXF33G.js";
+} from "./chunk-PDKIHPYN.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-T3PW72VA.js";
+} from "./chunk-2LWIBJWB.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-ZI7E4MMS.js";
+} from "./chunk-Y5FLEVBN.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-TWM2IUZK.js";
+} from "./chunk-WX5M774B.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-KEKAYYWZ.js";
+} from "./chunk-IWRWOBYP.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

@@ -44,6 +44,7 @@ export { OAuthError, TimeoutError } from "./errors.ts";
 export { refreshRejected } from "./handlers/refresh_on_401.ts";
 export { retryFrom } from "./handlers/retry_loop.ts";
 export { unfitTokenError } from "./tokens/token.ts";
+export { detachedCallError } from "./oauth/detached_call.ts";
 export {
   bodyError,
   bodyFailure,

@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-TWM2IUZK.js";
+} from "../chunk-WX5M774B.js";
 export {
   auth,
   clientCredentials,

@@ -7,6 +7,7 @@
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
 import {
+  detachedCall,
   type GrantOptions,
   grantOptions,
   requestToken,
@@ -60,7 +61,8 @@ export function clientCredentials(options: ClientCredentialsGrantOptions): Grant
  */
 const CLIENT_CREDENTIALS = {
   token(this: Grant, request: GrantRequestOptions = {}): Promise<Token> {
-    const options: GrantOptions = grantOptions(this, "token");
+    const options: GrantOptions | undefined = grantOptions(this);
+    if (options === undefined) return detachedCall("token");
     return requestToken(options, {
       grant_type: "client_credentials",
       scope: scopeString(options.scope),

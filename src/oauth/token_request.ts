@@ -536,18 +536,22 @@ function keysOf(grant: object): GrantKeys {
  * methods that the grants of a type share instead of each holding closures.
  *
  * @param grant The grant the method was called on (`this`).
- * @param method The method's name, for the message.
- * @returns The grant's options.
- * @throws {TypeError} When the method was called detached from its grant (`const { token } = grant`).
+ * @returns The grant's options; `undefined` when the method was called detached from its grant
+ *   (`const { token } = grant`): answer with {@linkcode detachedCall}.
  */
-export function grantOptions(grant: unknown, method: string): Identity {
-  const identity = (grant as { [IDENTITY]?: Identity } | undefined)?.[IDENTITY];
-  if (identity === undefined) {
-    throw new TypeError(
-      `Cannot call ${method}(): call it on its grant (grant.${method}()), not detached from it`,
-    );
-  }
-  return identity;
+export function grantOptions(grant: unknown): Identity | undefined {
+  return (grant as { [IDENTITY]?: Identity } | undefined)?.[IDENTITY];
+}
+
+/**
+ * Rejects with the `TypeError` of a grant method called detached from its grant (its message loads
+ * with it, from `detached_call.ts`).
+ *
+ * @param method The method's name.
+ * @returns A rejected promise.
+ */
+export async function detachedCall(method: string): Promise<never> {
+  throw (await import("../lazy.ts")).detachedCallError(method);
 }
 
 /**

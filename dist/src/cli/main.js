@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-AIZXF33G.js";
+} from "../../chunk-PDKIHPYN.js";
 import {
   FileStore
-} from "../../chunk-M2XVDSVG.js";
-import "../../chunk-WMZZW7LZ.js";
+} from "../../chunk-LJQDMFOK.js";
+import "../../chunk-TKKJBS5N.js";
 import {
   discover,
   loadJose
-} from "../../chunk-ZI7E4MMS.js";
+} from "../../chunk-Y5FLEVBN.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-TWM2IUZK.js";
+} from "../../chunk-WX5M774B.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-KEKAYYWZ.js";
+} from "../../chunk-IWRWOBYP.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

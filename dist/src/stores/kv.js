@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-WMZZW7LZ.js";
+} from "../../chunk-TKKJBS5N.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-KEKAYYWZ.js";
+} from "../../chunk-IWRWOBYP.js";
 
 // src/stores/kv.ts
 var KvStore = class {

@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-WMZZW7LZ.js";
-import "../../chunk-KEKAYYWZ.js";
+} from "../../chunk-TKKJBS5N.js";
+import "../../chunk-IWRWOBYP.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
