@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-LJMIJTDW.js";
+} from "./chunk-IH5NIL45.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-C4TP5LRJ.js";
+} from "./chunk-OKWKMW3D.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-T34DJ7U3.js";
+} from "./chunk-PFFREEFZ.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-MYAUZMYC.js";
+} from "./chunk-4D3XOZBI.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-J6LOQH5W.js";
+} from "./chunk-7Y4HBWG5.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-MYAUZMYC.js";
+} from "../chunk-4D3XOZBI.js";
 export {
   auth,
   clientCredentials,

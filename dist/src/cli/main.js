@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-LJMIJTDW.js";
+} from "../../chunk-IH5NIL45.js";
 import {
   FileStore
-} from "../../chunk-GX3UJ6LL.js";
-import "../../chunk-DEYHPGQC.js";
+} from "../../chunk-TULK6BSH.js";
+import "../../chunk-AEBJQEPP.js";
 import {
   discover,
   loadJose
-} from "../../chunk-T34DJ7U3.js";
+} from "../../chunk-PFFREEFZ.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-MYAUZMYC.js";
+} from "../../chunk-4D3XOZBI.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-J6LOQH5W.js";
+} from "../../chunk-7Y4HBWG5.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-DEYHPGQC.js";
+} from "../../chunk-AEBJQEPP.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-J6LOQH5W.js";
+} from "../../chunk-7Y4HBWG5.js";
 
 // src/stores/kv.ts
 var KvStore = class {

@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-DEYHPGQC.js";
-import "../../chunk-J6LOQH5W.js";
+} from "../../chunk-AEBJQEPP.js";
+import "../../chunk-7Y4HBWG5.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
