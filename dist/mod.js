@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-IH5NIL45.js";
+} from "./chunk-L5YZTF3M.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-OKWKMW3D.js";
+} from "./chunk-PK7TQRNA.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-PFFREEFZ.js";
+} from "./chunk-EGA3T56Z.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-4D3XOZBI.js";
+} from "./chunk-U2IQGL5J.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-7Y4HBWG5.js";
+} from "./chunk-D7RQKVGK.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

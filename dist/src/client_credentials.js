@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-4D3XOZBI.js";
+} from "../chunk-U2IQGL5J.js";
 export {
   auth,
   clientCredentials,

@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-IH5NIL45.js";
+} from "../../chunk-L5YZTF3M.js";
 import {
   FileStore
-} from "../../chunk-TULK6BSH.js";
-import "../../chunk-AEBJQEPP.js";
+} from "../../chunk-3FVEI37F.js";
+import "../../chunk-PMPHBOO6.js";
 import {
   discover,
   loadJose
-} from "../../chunk-PFFREEFZ.js";
+} from "../../chunk-EGA3T56Z.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-4D3XOZBI.js";
+} from "../../chunk-U2IQGL5J.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-7Y4HBWG5.js";
+} from "../../chunk-D7RQKVGK.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-AEBJQEPP.js";
+} from "../../chunk-PMPHBOO6.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-7Y4HBWG5.js";
+} from "../../chunk-D7RQKVGK.js";
 
 // src/stores/kv.ts
 var KvStore = class {

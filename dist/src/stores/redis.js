@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-AEBJQEPP.js";
-import "../../chunk-7Y4HBWG5.js";
+} from "../../chunk-PMPHBOO6.js";
+import "../../chunk-D7RQKVGK.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
