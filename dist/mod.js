@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-L5YZTF3M.js";
+} from "./chunk-6SIZRDTK.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-PK7TQRNA.js";
+} from "./chunk-4GOHVVUH.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-EGA3T56Z.js";
+} from "./chunk-DPM4WDYM.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-U2IQGL5J.js";
+} from "./chunk-VOQN3A3Z.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-D7RQKVGK.js";
+} from "./chunk-PIT6SZQF.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

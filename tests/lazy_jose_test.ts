@@ -16,6 +16,10 @@ const LAZY_MODULES = [
   "src/redirect.ts",
   "src/handlers/dpop_send.ts",
   "src/handlers/retry_loop.ts",
+  "src/read_stream.ts",
+  "src/oauth/endpoint_retry.ts",
+  "src/oauth/signed_exchange.ts",
+  "src/oauth/discovered_endpoint.ts",
 ];
 
 interface Edge {

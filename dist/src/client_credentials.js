@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-U2IQGL5J.js";
+} from "../chunk-VOQN3A3Z.js";
 export {
   auth,
   clientCredentials,

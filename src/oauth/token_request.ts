@@ -8,7 +8,6 @@
 import { type GrantKeys, grantKeys as deriveGrantKeys } from "./grant_key.ts";
 import { type Fetch, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
-import type { AuthorizationServerMetadata } from "./discovery.ts";
 import type { Secrets } from "../secrets.ts";
 import type { SentSecrets } from "./sent_secrets.ts";
 import type { RetryOptions } from "../handlers/retry.ts";
@@ -93,7 +92,8 @@ export interface GrantOptions extends EndpointOptions {
   resource?: string | readonly string[];
 }
 
-type EndpointName =
+/** The metadata members of the endpoints {@linkcode resolveEndpoint} finds. */
+export type EndpointName =
   | "token_endpoint"
   | "device_authorization_endpoint"
   | "revocation_endpoint"
@@ -130,21 +130,9 @@ export async function resolveEndpoint(
   explicit?: string | URL,
 ): Promise<URL> {
   if (explicit !== undefined) return endpointUrl(explicit, name, options.allowInsecureHttp);
-  if (options.issuer === undefined) {
-    throw new TypeError(`Cannot find the ${name}: give its URL or an issuer to discover it from`);
-  }
-  // Discovery loads with the first endpoint found by it (its fetching half loads then anyway).
-  const { discover } = await import("../lazy.ts");
-  const metadata: AuthorizationServerMetadata = await discover(options.issuer, {
-    fetch: options.fetch,
-    allowInsecureHttp: options.allowInsecureHttp,
-    timeout: options.timeout,
-  });
-  const url = metadata[name];
-  if (typeof url !== "string") {
-    throw new TypeError(`Cannot use ${name}: the issuer ${options.issuer} does not advertise one`);
-  }
-  return endpointUrl(url, name, options.allowInsecureHttp);
+  // Discovery (and the errors of an endpoint that cannot be found) loads with the first endpoint not
+  // given.
+  return (await import("../lazy.ts")).discoveredEndpoint(options, name);
 }
 
 /** Scope given as a list or a string, as one space-separated string. */
@@ -374,11 +362,7 @@ export async function parseFormResponse(
   const status = response.status;
   if (status >= 300 && status < 400) {
     await response.body?.cancel();
-    throw (await failure()).redirectError(
-      context,
-      status,
-      "no code, verifier or refresh token is replayed to another address: check the endpoint URL",
-    );
+    throw (await failure()).redirectError(context, status);
   }
   let text: string;
   try {

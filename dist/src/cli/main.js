@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-L5YZTF3M.js";
+} from "../../chunk-6SIZRDTK.js";
 import {
   FileStore
-} from "../../chunk-3FVEI37F.js";
-import "../../chunk-PMPHBOO6.js";
+} from "../../chunk-GWNXGZRP.js";
+import "../../chunk-XPU5LUP7.js";
 import {
   discover,
   loadJose
-} from "../../chunk-EGA3T56Z.js";
+} from "../../chunk-DPM4WDYM.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-U2IQGL5J.js";
+} from "../../chunk-VOQN3A3Z.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-D7RQKVGK.js";
+} from "../../chunk-PIT6SZQF.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-PMPHBOO6.js";
+} from "../../chunk-XPU5LUP7.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-D7RQKVGK.js";
+} from "../../chunk-PIT6SZQF.js";
 
 // src/stores/kv.ts
 var KvStore = class {

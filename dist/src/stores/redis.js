@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-PMPHBOO6.js";
-import "../../chunk-D7RQKVGK.js";
+} from "../../chunk-XPU5LUP7.js";
+import "../../chunk-PIT6SZQF.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
