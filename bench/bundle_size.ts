@@ -142,7 +142,9 @@ export async function measureBundle(
 if (import.meta.main) {
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   const show = (s: Size) =>
-    `${kb(s.minified)} minified, ${kb(s.gzip)} gzip (${s.files} file${s.files === 1 ? "" : "s"})`;
+    `${kb(s.minified)} minified, ${kb(s.gzip)} gzip = ${s.gzip} B (${s.files} file${
+      s.files === 1 ? "" : "s"
+    })`;
   const entries = [
     { name: "mod.ts (`@authfetch/authfetch`)", module: "mod.ts" },
     {

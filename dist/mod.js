@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-PDKIHPYN.js";
+} from "./chunk-QVWJC5IP.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-2LWIBJWB.js";
+} from "./chunk-HSPOSUCO.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-Y5FLEVBN.js";
+} from "./chunk-OKOVLHJ4.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-WX5M774B.js";
+} from "./chunk-QRREQTGA.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-IWRWOBYP.js";
+} from "./chunk-AZMBZSJE.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

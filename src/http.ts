@@ -12,7 +12,8 @@ export const MAX_BODY_BYTES = 1 << 20;
 
 /**
  * Reads a response body as text, up to `max` bytes. Its errors are built (in
- * `oauth/exchange_errors.ts`) only when the body cannot be read.
+ * `oauth/exchange_errors.ts`) only when the body cannot be read, and a body of unknown length or a
+ * compressed one is read by `read_stream.ts`, loaded with the first.
  *
  * @param response The response.
  * @param max The cap in bytes.
@@ -39,34 +40,9 @@ export async function readCapped(response: Response, max = MAX_BODY_BYTES): Prom
       throw (await import("./lazy.ts")).bodyFailure(response.status, error);
     }
   }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await reader.read();
-    } catch (error) {
-      // A caller's abort and a deadline stay what they are; a connection closed mid-body is the
-      // server's failure.
-      throw (await import("./lazy.ts")).bodyFailure(response.status, error);
-    }
-    const { done, value } = chunk;
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw (await import("./lazy.ts")).tooLargeError(response.status, max);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  // A body of unknown length, or compressed: read in chunks up to the cap, by code that loads with
+  // the first such body.
+  return (await import("./lazy.ts")).readStream(response.body, response.status, max);
 }
 
 /**

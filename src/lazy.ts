@@ -7,6 +7,8 @@
  * - how `auth()` answers sign-in challenges (step-up) and sends DPoP-bound tokens;
  * - fetching an issuer's metadata (discovery);
  * - following a redirect;
+ * - reading a body of unknown length, or a compressed one;
+ * - retrying endpoint requests (the `retry` option of grants and endpoint calls);
  * - the errors of a failed exchange with an authorization server.
  *
  * One module rather than one per feature: a bundler's code splitting (esbuild's, in `deno bundle`)
@@ -32,13 +34,16 @@ import "./grants/client_credentials.ts";
 export { StoreRefresh } from "./tokens/store_refresh.ts";
 export { storeHost } from "./tokens/store_host.ts";
 export { refreshOnce } from "./tokens/source_refresh.ts";
-export { signClientAssertion, signingKey } from "./oauth/client_assertion.ts";
+export { assertClient, signingKey } from "./oauth/client_assertion.ts";
+export { nonceRetried, signAttempt } from "./oauth/signed_exchange.ts";
 export { sendWithChallenges } from "./handlers/step_up.ts";
 export { sendBound } from "./handlers/dpop_send.ts";
 export { fetchMetadata } from "./oauth/discovery_fetch.ts";
-export { discover } from "./oauth/discovery.ts";
+export { discoveredEndpoint } from "./oauth/discovered_endpoint.ts";
 export { onBodyEnd } from "./body_deadline.ts";
-export { followRedirect } from "./redirect.ts";
+export { readStream } from "./read_stream.ts";
+export { retriedAttempts } from "./oauth/endpoint_retry.ts";
+export { followRedirects } from "./redirect.ts";
 export { cleanSendError } from "./platform_error.ts";
 export { OAuthError, TimeoutError } from "./errors.ts";
 export { refreshRejected } from "./handlers/refresh_on_401.ts";

@@ -7,19 +7,19 @@
  * @module
  */
 
-/** The jose module namespace. */
-export type Jose = typeof import("jose");
+/** The jose functions this library calls (`jose_api.ts`). */
+export type Jose = typeof import("./jose_api.ts");
 
 let loading: Promise<Jose> | undefined;
 
 /**
- * jose's module namespace, imported once; every caller shares the same promise. A failed import is not
- * cached, so a later call tries again.
+ * The jose functions this library calls, imported once; every caller shares the same promise. A
+ * failed import is not cached, so a later call tries again.
  *
  * @returns The module.
  */
 export function loadJose(): Promise<Jose> {
-  loading ??= import("jose").catch((error) => {
+  loading ??= import("./jose_api.ts").catch((error) => {
     loading = undefined;
     throw error;
   });

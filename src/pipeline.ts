@@ -100,7 +100,8 @@ export function compose(handlers: readonly Handler[], last: Next): Next {
   return next;
 }
 
-const REDIRECT = new Set([301, 302, 303, 307, 308]);
+/** The statuses of a redirect `createFetch` follows (when the answer has a `Location`). */
+export const REDIRECT: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Builds a function with the signature and semantics of `fetch` that runs every request through
@@ -152,25 +153,17 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
     const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;
     const mode: RequestRedirect = init?.redirect ??
       (input instanceof Request ? input.redirect : "follow");
-    let request = pipelineRequest(target, init);
-    if (mode === "manual") return enter(request, head, second, tail);
-    for (let hops = 0;; hops++) {
-      const response = await enter(request, head, second, tail);
-      if (!REDIRECT.has(response.status)) return response;
-      const location = response.headers.get("location");
-      if (location === null) return response;
-      await response.body?.cancel();
-      // Following a redirect by hand loads with the first one.
-      const { followRedirect } = await import("./lazy.ts");
-      request = await followRedirect(
-        request,
-        response.status,
-        location,
-        mode,
-        hops,
-        maxRedirects,
-      );
-    }
+    const request = pipelineRequest(target, init);
+    const response = await enter(request, head, second, tail);
+    if (mode === "manual" || !REDIRECT.has(response.status)) return response;
+    // Following redirects by hand loads with the first one.
+    return (await import("./lazy.ts")).followRedirects(
+      request,
+      response,
+      mode,
+      maxRedirects,
+      (hop) => enter(hop, head, second, tail),
+    );
   };
 }
 

@@ -1,16 +1,45 @@
 /**
- * One redirect hop, followed by hand for `createFetch` (which sends every request with
- * `redirect: "manual"` so each hop goes through the pipeline): loaded with `import()` (through
- * `src/lazy.ts`) when the first redirect comes, as most calls get none.
+ * Redirects, followed by hand for `createFetch` (which sends every request with `redirect: "manual"`
+ * so each hop goes through the pipeline): loaded with `import()` (through `src/lazy.ts`) when the
+ * first redirect comes, as most calls get none.
  *
  * @module
  */
 
-import { safeUrl } from "./pipeline.ts";
+import { type Next, REDIRECT, safeUrl } from "./pipeline.ts";
 import { bodySource, headersFor, markHop } from "./replay.ts";
 
 /** Headers never sent to another origin than the request's. */
 const CROSS_ORIGIN_HEADERS = ["authorization", "proxy-authorization", "cookie", "dpop"];
+
+/**
+ * Follows the redirects that answer a request, each hop sent through the pipeline, until an answer
+ * is not a redirect or has no `Location`.
+ *
+ * @param request The caller's request, as the pipeline built it.
+ * @param response Its answer: a redirect.
+ * @param mode The caller's redirect mode (`"follow"` or `"error"`).
+ * @param maxRedirects The most redirects followed.
+ * @param send Sends a hop through the pipeline.
+ * @returns The last answer.
+ * @throws {TypeError} As {@linkcode followRedirect} does.
+ */
+export async function followRedirects(
+  request: Request,
+  response: Response,
+  mode: RequestRedirect,
+  maxRedirects: number,
+  send: Next,
+): Promise<Response> {
+  for (let hops = 0;; hops++) {
+    const location = response.headers.get("location");
+    if (location === null) return response;
+    await response.body?.cancel();
+    request = await followRedirect(request, response.status, location, mode, hops, maxRedirects);
+    response = await send(request);
+    if (!REDIRECT.has(response.status)) return response;
+  }
+}
 
 /**
  * The request of the next hop, after a redirect answered `previous` (whose body is cancelled by then):

@@ -147,6 +147,12 @@ Deno.test("dist/src/client_credentials.js loads only the client-credentials path
       "src/oauth/discovery.ts",
       "src/tokens/store_refresh.ts",
       "src/lazy_jose.ts",
+      "src/jose_api.ts",
+      "src/redirect.ts",
+      "src/read_stream.ts",
+      "src/oauth/endpoint_retry.ts",
+      "src/oauth/signed_exchange.ts",
+      "src/oauth/discovered_endpoint.ts",
     ]
   ) assert.ok(!modules.has(path), `${path} is loaded before it is needed`);
 });

@@ -16,6 +16,10 @@ const LAZY_MODULES = [
   "src/redirect.ts",
   "src/handlers/dpop_send.ts",
   "src/handlers/retry_loop.ts",
+  "src/read_stream.ts",
+  "src/oauth/endpoint_retry.ts",
+  "src/oauth/signed_exchange.ts",
+  "src/oauth/discovered_endpoint.ts",
 ];
 
 interface Edge {
@@ -63,20 +67,35 @@ function staticClosure(entry: string, edges: Edge[]): Set<string> {
   return seen;
 }
 
-Deno.test("mod.ts reaches jose only through the import() in src/lazy_jose.ts", async () => {
+Deno.test("mod.ts reaches jose only through import(): src/jose_api.ts (loaded by src/lazy_jose.ts) and src/jose_errors.ts", async () => {
   const entry = new URL("mod.ts", root);
   const { edges } = await graphOf(entry);
   const toJose = edges.filter((e) => /^npm:\/?jose@/.test(e.to));
   assert.deepEqual(
-    toJose.map((e) => [rel(e.from), e.dynamic]),
+    toJose.map((e) => [rel(e.from), e.dynamic]).sort(),
+    [["src/jose_api.ts", false], ["src/jose_errors.ts", true]],
+    "only src/jose_api.ts (by name) and src/jose_errors.ts (with import()) may import jose",
+  );
+  assert.deepEqual(
+    edges.filter((e) => rel(e.to) === "src/jose_api.ts").map((e) => [rel(e.from), e.dynamic]),
     [["src/lazy_jose.ts", true]],
-    "only src/lazy_jose.ts may import jose, and only with import()",
+    "only src/lazy_jose.ts may import src/jose_api.ts, and only with import()",
   );
   const loaded = [...staticClosure(entry.href, edges)].map(rel);
   assert.ok(loaded.includes("src/grants/client_credentials.ts"), "the closure is the real graph");
   assert.deepEqual(loaded.filter((s) => s.includes("jose@")), []);
   // the signing code of JWT client assertions is loaded on first use too
   assert.ok(!loaded.includes("src/oauth/client_assertion.ts"));
+});
+
+Deno.test("the client-credentials entry never reaches jose's namespace (src/jose_errors.ts)", async () => {
+  // A bundler builds jose's module namespace (its `errors` and `base64url` namespaces) with a helper
+  // it puts in a chunk every entry point imports: the client-credentials path must only reach jose
+  // by name, through src/jose_api.ts.
+  const { modules } = await graphOf(new URL("src/client_credentials.ts", root));
+  const reached = modules.map(rel);
+  assert.ok(reached.includes("src/jose_api.ts"), "the graph reaches jose by name");
+  assert.ok(!reached.includes("src/jose_errors.ts"), "src/jose_errors.ts is reached");
 });
 
 Deno.test("mod.ts reaches src/lazy.ts only through import(), and loads none of the modules behind it", async () => {
@@ -116,7 +135,7 @@ Deno.test("the client-credentials modules load the store half, JWT assertions an
     const loaded = [...staticClosure(entry.href, edges)].map(rel);
     for (const f of files) assert.ok(loaded.includes(f), `${f} is in the closure`);
     for (
-      const lazy of [...LAZY_MODULES, "src/lazy_jose.ts"]
+      const lazy of [...LAZY_MODULES, "src/lazy_jose.ts", "src/jose_api.ts"]
     ) {
       assert.ok(modules.map(rel).includes(lazy), `${lazy} is in the graph (behind import())`);
       assert.ok(!loaded.includes(lazy), `${lazy} is loaded before it is needed`);

@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-WX5M774B.js";
+} from "../chunk-QRREQTGA.js";
 export {
   auth,
   clientCredentials,

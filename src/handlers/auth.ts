@@ -138,8 +138,12 @@ const DEFAULTS: Settings = {
 };
 
 function isDefault(options: AuthOptions): boolean {
-  return options.origins === undefined && options.refreshOn401 === undefined &&
-    options.keepExisting === undefined && options.dpop === undefined;
+  // Any property set, known or not, takes settingsOf(), which gives the defaults for names it does
+  // not know.
+  for (const name in options) {
+    if (options[name as keyof AuthOptions] !== undefined) return false;
+  }
+  return true;
 }
 
 function settingsOf(options: AuthOptions): Settings {

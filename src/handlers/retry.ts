@@ -139,11 +139,12 @@ const DEFAULTS: Policy = {
 let defaultRetry: Handler | undefined;
 
 function isDefault(options: RetryOptions): boolean {
-  return options.retries === undefined && options.methods === undefined &&
-    options.statuses === undefined && options.baseDelay === undefined &&
-    options.maxDelay === undefined && options.maxRetryAfter === undefined &&
-    options.retryNetworkErrors === undefined && options.onRetry === undefined &&
-    options.random === undefined && options.now === undefined;
+  // Any property set, known or not, takes policyOf(), which gives the same policy for names it does
+  // not know: only the handler is not the shared one.
+  for (const name in options) {
+    if (options[name as keyof RetryOptions] !== undefined) return false;
+  }
+  return true;
 }
 
 function policyOf(options: RetryOptions): Policy {

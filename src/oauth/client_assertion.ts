@@ -7,9 +7,54 @@
  */
 
 import type { JWK } from "jose";
-import type { ClientCredentialsOptions } from "./client_auth.ts";
+import { type ClientCredentialsOptions, missingCredential } from "./client_auth.ts";
 import { loadJose } from "../lazy_jose.ts";
 import { algorithmOf, algorithmOfJwk } from "./key_algorithm.ts";
+
+const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/**
+ * Adds a JWT client assertion (RFC 7523 §2.2) to a request's body: `client_id`,
+ * `client_assertion_type` and a new `client_assertion`.
+ *
+ * @param method Which of the two JWT methods.
+ * @param options The client's id and secret or private key, and the issuer.
+ * @param body The form body.
+ * @param url The endpoint: the assertion's audience unless `assertionAudience` or an issuer is given.
+ * @param now The clock, epoch ms.
+ * @throws {TypeError} When a credential the method needs is missing, or the key's algorithm cannot be
+ *   determined.
+ */
+export async function assertClient(
+  method: "client_secret_jwt" | "private_key_jwt",
+  options: ClientCredentialsOptions & { issuer?: string | URL },
+  body: URLSearchParams,
+  url: URL,
+  now: number,
+): Promise<void> {
+  const clientId = options.clientId;
+  if (clientId === undefined) missingCredential(method, "clientId");
+  if (method === "client_secret_jwt" && options.clientSecret === undefined) {
+    missingCredential(method, "clientSecret");
+  }
+  if (method === "private_key_jwt" && options.privateKey === undefined) {
+    missingCredential(method, "privateKey");
+  }
+  const audience = options.assertionAudience ??
+    (options.issuer !== undefined ? issuerId(options.issuer) : url.href);
+  body.set("client_id", clientId);
+  body.set("client_assertion_type", ASSERTION_TYPE);
+  body.set("client_assertion", await signClientAssertion(method, options, audience, now));
+}
+
+/**
+ * The issuer identifier as a string: a `URL` object's href gains a "/" after a bare origin, which
+ * issuers (`https://as.example`) do not have.
+ */
+function issuerId(issuer: string | URL): string {
+  if (typeof issuer === "string") return issuer;
+  return issuer.pathname === "/" && !issuer.search ? issuer.href.slice(0, -1) : issuer.href;
+}
 
 /**
  * Signs a client assertion: `iss` and `sub` the client id, `aud`, a random `jti`, `iat`, and `exp` a

@@ -59,8 +59,6 @@ export interface ClientCredentialsOptions {
   assertionAudience?: string;
 }
 
-const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
 /**
  * The client authentication method used for `options`.
  *
@@ -80,56 +78,57 @@ function formEncode(value: string): string {
 }
 
 /**
- * Adds client authentication to a request's body and headers.
+ * Throws the error of a client authentication method that lacks a credential.
  *
- * @param options The client's credentials.
+ * @param method The method.
+ * @param what The missing option.
+ * @throws {TypeError} Always.
+ */
+export function missingCredential(method: ClientAuthMethod, what: string): never {
+  throw new TypeError(`Cannot authenticate the client with ${method}: ${what} is missing`);
+}
+
+/**
+ * Adds client authentication to a request's body and headers. A JWT client assertion
+ * (`client_secret_jwt`, `private_key_jwt`) is made by `client_assertion.ts`, loaded with the first:
+ * secret-based clients never load it.
+ *
+ * @param options The client's credentials, and the issuer (the assertion's audience).
  * @param body The form body.
  * @param headers The request headers, lower-case names.
- * @param audience The `aud` for JWT client assertions (issuer or endpoint).
+ * @param url The endpoint (the assertion's audience without an issuer).
  * @param now The clock, epoch ms.
  * @throws {TypeError} When the method needs a credential that was not given.
  */
 export async function applyClientAuth(
-  options: ClientCredentialsOptions,
+  options: ClientCredentialsOptions & { issuer?: string | URL },
   body: URLSearchParams,
   headers: Record<string, string>,
-  audience: string,
+  url: URL,
   now: number,
 ): Promise<void> {
   const method = clientAuthMethod(options);
   const { clientId, clientSecret } = options;
-  const need = (what: string) => {
-    throw new TypeError(`Cannot authenticate the client with ${method}: ${what} is missing`);
-  };
   switch (method) {
     case "none":
       if (clientId !== undefined) body.set("client_id", clientId);
       return;
     case "client_secret_basic":
-      if (clientId === undefined) need("clientId");
-      if (clientSecret === undefined) need("clientSecret");
-      headers.authorization = `Basic ${
-        btoa(`${formEncode(clientId!)}:${formEncode(clientSecret!)}`)
-      }`;
-      return;
     case "client_secret_post":
-      if (clientId === undefined) need("clientId");
-      if (clientSecret === undefined) need("clientSecret");
-      body.set("client_id", clientId!);
-      body.set("client_secret", clientSecret!);
+      if (clientId === undefined) missingCredential(method, "clientId");
+      if (clientSecret === undefined) missingCredential(method, "clientSecret");
+      if (method === "client_secret_post") {
+        body.set("client_id", clientId);
+        body.set("client_secret", clientSecret);
+      } else {
+        headers.authorization = `Basic ${
+          btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)
+        }`;
+      }
       return;
     case "client_secret_jwt":
-    case "private_key_jwt": {
-      if (clientId === undefined) need("clientId");
-      if (method === "client_secret_jwt" && clientSecret === undefined) need("clientSecret");
-      if (method === "private_key_jwt" && options.privateKey === undefined) need("privateKey");
-      // Signing code and jose load only for clients that sign: secret-based clients never pay for them.
-      const { signClientAssertion } = await import("../lazy.ts");
-      body.set("client_id", clientId!);
-      body.set("client_assertion_type", ASSERTION_TYPE);
-      body.set("client_assertion", await signClientAssertion(method, options, audience, now));
-      return;
-    }
+    case "private_key_jwt":
+      return (await import("../lazy.ts")).assertClient(method, options, body, url, now);
     default:
       throw new TypeError(`Cannot authenticate the client: unknown clientAuth "${method}"`);
   }

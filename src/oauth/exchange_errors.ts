@@ -43,15 +43,23 @@ export function sendError(
   );
 }
 
+/** What a form exchange's redirect would have replayed, had it been followed. */
+const FORM_REPLAY =
+  "no code, verifier or refresh token is replayed to another address: check the endpoint URL";
+
 /**
  * A redirect where an answer was expected: it is never followed.
  *
  * @param context What was asked.
  * @param status The redirect status.
- * @param what What following it would have sent, and what to check.
+ * @param what What following it would have sent, and what to check; by default, a form exchange's.
  * @returns The error to throw.
  */
-export function redirectError(context: string, status: number, what: string): TokenResponseError {
+export function redirectError(
+  context: string,
+  status: number,
+  what: string = FORM_REPLAY,
+): TokenResponseError {
   return new TokenResponseError(
     `${context} was answered with a redirect (HTTP ${status}); it is not followed, so ${what}`,
     { status },

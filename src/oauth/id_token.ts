@@ -9,6 +9,7 @@ import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
 import { IdTokenError } from "../errors.ts";
 import { endpointUrl } from "../http.ts";
 import { type Jose, loadJose } from "../lazy_jose.ts";
+import { type JoseErrors, loadJoseErrors } from "../jose_errors.ts";
 import type { Fetch } from "../pipeline.ts";
 import { discover } from "./discovery.ts";
 
@@ -179,9 +180,12 @@ export async function validateIdToken(
       requiredClaims: ["iss", "sub", "aud", "exp", "iat"],
     }));
   } catch (error) {
-    throw new IdTokenError(`The ID token is not valid: ${why(jose, error, issuer)}`, {
-      cause: error,
-    });
+    throw new IdTokenError(
+      `The ID token is not valid: ${why(await loadJoseErrors(), error, issuer)}`,
+      {
+        cause: error,
+      },
+    );
   }
   const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   if ((audiences.length > 1 || payload.azp !== undefined) && payload.azp !== options.clientId) {
@@ -201,7 +205,7 @@ export async function validateIdToken(
   return payload;
 }
 
-function why({ errors: joseErrors }: Jose, error: unknown, issuer: string): string {
+function why(joseErrors: JoseErrors, error: unknown, issuer: string): string {
   if (error instanceof joseErrors.JWTExpired) return "it has expired";
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === "iss") return `it was issued by another issuer, not ${issuer}`;

@@ -6,7 +6,8 @@
  */
 
 import { StateError } from "../errors.ts";
-import { type Jose, loadJose } from "../lazy_jose.ts";
+import { loadJose } from "../lazy_jose.ts";
+import { type JoseErrors, loadJoseErrors } from "../jose_errors.ts";
 import { algorithmOf } from "./key_algorithm.ts";
 import { randomToken } from "./pkce.ts";
 
@@ -257,13 +258,16 @@ export async function verifyState(
     });
     return { nonce: payload.jti!, expiresAt: payload.exp! * 1000 };
   } catch (error) {
-    throw new StateError(`The authorization response's state is not valid: ${why(jose, error)}`, {
-      cause: error,
-    });
+    throw new StateError(
+      `The authorization response's state is not valid: ${why(await loadJoseErrors(), error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
-function why({ errors: joseErrors }: Jose, error: unknown): string {
+function why(joseErrors: JoseErrors, error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) {
     return "it has expired (the login took too long or the response was replayed); start again";
   }

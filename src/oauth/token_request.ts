@@ -6,12 +6,11 @@
  */
 
 import { type GrantKeys, grantKeys as deriveGrantKeys } from "./grant_key.ts";
-import { compose, type Fetch, type Handler, safeUrl } from "../pipeline.ts";
+import { type Fetch, safeUrl } from "../pipeline.ts";
 import { endpointUrl, fetchOf, readCapped } from "../http.ts";
-import type { AuthorizationServerMetadata } from "./discovery.ts";
 import type { Secrets } from "../secrets.ts";
 import type { SentSecrets } from "./sent_secrets.ts";
-import { retry, type RetryOptions } from "../handlers/retry.ts";
+import type { RetryOptions } from "../handlers/retry.ts";
 import { type Deadline, startDeadline } from "../deadline.ts";
 import type { Token } from "../tokens/token.ts";
 import { readToken } from "../tokens/token_read.ts";
@@ -45,8 +44,8 @@ export interface EndpointOptions extends ClientCredentialsOptions {
   /** The fetch for endpoint requests; may be a `createFetch` pipeline. @default globalThis.fetch */
   fetch?: Fetch;
   /**
-   * Retry token requests (POST) on 408/429/5xx and network errors with backoff; `true` for the
-   * {@linkcode retry} defaults. A 4xx is never retried. @default false
+   * Retry token requests (POST) on 408/429/5xx and network errors with backoff; `true` for
+   * `retry()`'s defaults. A 4xx is never retried. @default false
    */
   retry?: boolean | RetryOptions;
   /**
@@ -93,7 +92,8 @@ export interface GrantOptions extends EndpointOptions {
   resource?: string | readonly string[];
 }
 
-type EndpointName =
+/** The metadata members of the endpoints {@linkcode resolveEndpoint} finds. */
+export type EndpointName =
   | "token_endpoint"
   | "device_authorization_endpoint"
   | "revocation_endpoint"
@@ -130,21 +130,9 @@ export async function resolveEndpoint(
   explicit?: string | URL,
 ): Promise<URL> {
   if (explicit !== undefined) return endpointUrl(explicit, name, options.allowInsecureHttp);
-  if (options.issuer === undefined) {
-    throw new TypeError(`Cannot find the ${name}: give its URL or an issuer to discover it from`);
-  }
-  // Discovery loads with the first endpoint found by it (its fetching half loads then anyway).
-  const { discover } = await import("../lazy.ts");
-  const metadata: AuthorizationServerMetadata = await discover(options.issuer, {
-    fetch: options.fetch,
-    allowInsecureHttp: options.allowInsecureHttp,
-    timeout: options.timeout,
-  });
-  const url = metadata[name];
-  if (typeof url !== "string") {
-    throw new TypeError(`Cannot use ${name}: the issuer ${options.issuer} does not advertise one`);
-  }
-  return endpointUrl(url, name, options.allowInsecureHttp);
+  // Discovery (and the errors of an endpoint that cannot be found) loads with the first endpoint not
+  // given.
+  return (await import("../lazy.ts")).discoveredEndpoint(options, name);
 }
 
 /** Scope given as a list or a string, as one space-separated string. */
@@ -208,7 +196,6 @@ export async function exchange(
   params: FormParams,
   request: FormRequest,
 ): Promise<Exchanged> {
-  const now = options.now ?? Date.now;
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries({ ...params, ...options.params })) {
     if (value === undefined) continue;
@@ -224,8 +211,6 @@ export async function exchange(
   }
   headers.accept = "application/json";
   headers["content-type"] = "application/x-www-form-urlencoded;charset=UTF-8";
-  const audience = options.assertionAudience ??
-    (options.issuer !== undefined ? issuerId(options.issuer) : url.href);
   const platform = fetchOf(options.fetch);
   const dpop = options.dpop;
   // Redaction by value: everything secret this exchange sends (or the server knows), in every form,
@@ -238,19 +223,12 @@ export async function exchange(
     headers,
     signed: [],
   };
-  // Values made anew for each attempt (a client assertion, a DPoP proof): the earlier ones are kept.
+  // A client assertion or a DPoP proof is made anew for each attempt (those of earlier attempts kept
+  // in `sent`), by code that loads with the first exchange that signs.
   const method = clientAuthMethod(options);
-  const signs = dpop !== undefined || method === "client_secret_jwt" ||
-    method === "private_key_jwt";
-  const sign = async () => {
-    if (signs) {
-      const assertion = body.get("client_assertion");
-      if (assertion !== null) sent.signed.push(assertion);
-      if (headers.dpop !== undefined) sent.signed.push(headers.dpop);
-    }
-    await applyClientAuth(options, body, headers, audience, now());
-    if (dpop !== undefined) headers.dpop = await dpop.proof("POST", url);
-  };
+  const sign = dpop !== undefined || method === "client_secret_jwt" || method === "private_key_jwt"
+    ? async () => (await import("../lazy.ts")).signAttempt(options, url, body, headers, sent)
+    : () => applyClientAuth(options, body, headers, url, (options.now ?? Date.now)());
   // One attempt: client authentication and the DPoP proof are made anew for each retry, so a retried
   // request never replays a client assertion's or proof's jti. The first signing happens before any
   // attempt, so a configuration error is thrown as it is, not retried.
@@ -272,12 +250,15 @@ export async function exchange(
     await sign();
     fresh = true;
     try {
-      const handlers = endpointHandlers(options);
-      // Without a retry policy the one attempt runs as it is. The retry handler sees a bodiless
-      // stand-in instead; `attempt` builds the real request.
-      if (handlers.length === 0) return await within(request.signal);
-      const run = compose(handlers, (placeholder) => within(placeholder.signal));
-      return await run(new Request(url, { method: "POST", signal: request.signal }));
+      // Without a retry policy the one attempt runs as it is; the retry policy's code loads with the
+      // first request of options that set one.
+      if (!options.retry) return await within(request.signal);
+      return await (await import("../lazy.ts")).retriedAttempts(
+        options,
+        url,
+        request.signal,
+        within,
+      );
     } catch (error) {
       if (request.signal?.aborted) throw error;
       throw (await failure()).sendFailure(request.context, url, error, sent);
@@ -285,11 +266,9 @@ export async function exchange(
   };
   try {
     let response = await send();
-    // RFC 9449 §8: the server asks for a nonce with use_dpop_nonce; retry once with it and a new assertion.
-    if (dpop !== undefined && await dpop.observe(url, response)) {
-      await response.body?.cancel();
-      response = await send();
-      await dpop.observe(url, response);
+    // RFC 9449 §8: the server may ask for a nonce; the one retry with it loads with DPoP's signing.
+    if (dpop !== undefined) {
+      response = await (await import("../lazy.ts")).nonceRetried(dpop, url, response, send);
     }
     return {
       ...await bodyWithin(
@@ -360,36 +339,6 @@ function bodyWithin<T>(
   });
 }
 
-/**
- * The issuer identifier as a string: a `URL` object's href gains a "/" after a bare origin, which
- * issuers (`https://as.example`) do not have.
- */
-function issuerId(issuer: string | URL): string {
-  if (typeof issuer === "string") return issuer;
-  return issuer.pathname === "/" && !issuer.search ? issuer.href.slice(0, -1) : issuer.href;
-}
-
-const endpointPolicies = new WeakMap<object, readonly Handler[]>();
-
-/**
- * The handlers every endpoint request runs through: the per-attempt timeout and, when asked, the retry
- * policy (POST included); built once per options object.
- */
-function endpointHandlers(options: EndpointOptions): readonly Handler[] {
-  // Without retry there is nothing to build, and nothing is kept per options object.
-  if (!options.retry) return NO_HANDLERS;
-  let handlers = endpointPolicies.get(options);
-  if (handlers === undefined) {
-    // Each attempt's deadline is added by postForm, after these.
-    const policy = options.retry === true ? {} : options.retry;
-    handlers = [retry({ ...policy, methods: ["POST", ...(policy.methods ?? [])] })];
-    endpointPolicies.set(options, handlers);
-  }
-  return handlers;
-}
-
-const NO_HANDLERS: readonly Handler[] = [];
-
 /** The error builders of a failed exchange (`exchange_errors.ts`), loaded when one fails. */
 const failure = () => import("../lazy.ts");
 
@@ -413,11 +362,7 @@ export async function parseFormResponse(
   const status = response.status;
   if (status >= 300 && status < 400) {
     await response.body?.cancel();
-    throw (await failure()).redirectError(
-      context,
-      status,
-      "no code, verifier or refresh token is replayed to another address: check the endpoint URL",
-    );
+    throw (await failure()).redirectError(context, status);
   }
   let text: string;
   try {
@@ -492,22 +437,6 @@ export async function requestToken(
   return token;
 }
 
-/**
- * A grant's default store keys: a hash of its grant type, endpoint, client, scope, audience, resource,
- * extra parameters, subject and DPoP key (never a secret in the clear), and the readable key older
- * versions used where that named the grant alone.
- *
- * @param kind The grant type.
- * @param options The grant options.
- * @returns `{ key, legacyKey }`, to spread into a grant.
- */
-export function grantKeys(
-  kind: string,
-  options: GrantOptions & { subject?: string },
-): GrantKeys {
-  return deriveGrantKeys(kind, options);
-}
-
 /** Where a grant made by {@linkcode withGrantKeys} keeps the identity its keys are derived from. */
 const IDENTITY = Symbol("grant identity");
 /** Where the prototype of such grants keeps their grant type. */
@@ -577,7 +506,7 @@ const KEYED_GRANT: object = Object.defineProperties({}, {
 const keyedPrototypes = new Map<string, object>();
 
 /**
- * A grant with its default store keys ({@linkcode grantKeys}) as properties computed on first read:
+ * A grant with its default store keys (`grantKeys()` in `grant_key.ts`) as properties computed on first read:
  * a source without a store never reads them, and hashing them is the costliest part of creating a
  * grant. They are inherited getters (the grant's prototype is one shared by the grants of its type).
  *

@@ -436,11 +436,12 @@ class CachingTokenSource implements ManagedTokenSource {
     };
   }
 
-  /** {@linkcode CachingTokenSource.#fromGrant} without a lease, which therefore cannot be lost. */
-  async #plainGrant(current: Token | undefined, signal: AbortSignal): Promise<Token> {
-    const token = await this.#fromGrant(current, signal);
-    if (token === LOST) throw new TypeError("a token request without a lease cannot lose it");
-    return token;
+  /**
+   * {@linkcode CachingTokenSource.#fromGrant} without a lease: `LOST` comes only from a lease's keeper,
+   * and none is given.
+   */
+  #plainGrant(current: Token | undefined, signal: AbortSignal): Promise<Token> {
+    return this.#fromGrant(current, signal) as Promise<Token>;
   }
 
   /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { clientCredentials } from "../../mod.ts";
-import { grantKeys } from "../../src/oauth/token_request.ts";
+import { grantKeys } from "../../src/oauth/grant_key.ts";
 
 Deno.test("clientCredentials() keys name the grant as created, read from getters grants share", () => {
   const options = { tokenUrl: "https://as.example/token", clientId: "svc", scope: "a" };

@@ -371,3 +371,23 @@ Deno.test("existingToken() refuses a refresh token it has no endpoint to use wit
   existingToken({ accessToken: "a", refreshToken: "r", tokenUrl: "https://auth.example/token" });
   existingToken({ accessToken: "a" });
 });
+
+Deno.test("a token endpoint neither given nor discoverable fails with TypeError before anything is sent", async () => {
+  const { fetch, requests } = answering(() =>
+    Response.json({ issuer: "https://auth.example", authorization_endpoint: "https://a.example/" })
+  );
+  await assert.rejects(
+    () => clientCredentials({ clientId: "c", clientSecret: "s", fetch }).token(),
+    TypeError,
+    "Cannot find the token_endpoint: give its URL or an issuer to discover it from",
+  );
+  assert.equal(requests.length, 0);
+  await assert.rejects(
+    () =>
+      clientCredentials({ issuer: "https://auth.example", clientId: "c", clientSecret: "s", fetch })
+        .token(),
+    TypeError,
+    "Cannot use token_endpoint: the issuer https://auth.example does not advertise one",
+  );
+  assert.deepEqual(requests.map((r) => r.method), ["GET"], "only the metadata was fetched");
+});

@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-PDKIHPYN.js";
+} from "../../chunk-QVWJC5IP.js";
 import {
   FileStore
-} from "../../chunk-LJQDMFOK.js";
-import "../../chunk-TKKJBS5N.js";
+} from "../../chunk-6VRU5GE6.js";
+import "../../chunk-F62KE4WU.js";
 import {
   discover,
   loadJose
-} from "../../chunk-Y5FLEVBN.js";
+} from "../../chunk-OKOVLHJ4.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-WX5M774B.js";
+} from "../../chunk-QRREQTGA.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-IWRWOBYP.js";
+} from "../../chunk-AZMBZSJE.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-TKKJBS5N.js";
+} from "../../chunk-F62KE4WU.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-IWRWOBYP.js";
+} from "../../chunk-AZMBZSJE.js";
 
 // src/stores/kv.ts
 var KvStore = class {

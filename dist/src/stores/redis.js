@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-TKKJBS5N.js";
-import "../../chunk-IWRWOBYP.js";
+} from "../../chunk-F62KE4WU.js";
+import "../../chunk-AZMBZSJE.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
