@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-QVWJC5IP.js";
+} from "./chunk-IQILKOKH.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-HSPOSUCO.js";
+} from "./chunk-WEBGBWIY.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-OKOVLHJ4.js";
+} from "./chunk-OIBQDTHL.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-QRREQTGA.js";
+} from "./chunk-AOOBVRKC.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-AZMBZSJE.js";
+} from "./chunk-2MR6CLB6.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

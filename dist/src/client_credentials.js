@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-QRREQTGA.js";
+} from "../chunk-AOOBVRKC.js";
 export {
   auth,
   clientCredentials,

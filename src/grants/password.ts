@@ -7,7 +7,9 @@
 import type { Grant, GrantRequestOptions } from "../tokens/source.ts";
 import type { Token } from "../tokens/token.ts";
 import {
+  detachedCall,
   type GrantOptions,
+  grantOptions,
   requestToken,
   scopeString,
   withGrantKeys,
@@ -56,19 +58,29 @@ export interface PasswordGrantOptions extends GrantOptions {
  * ```
  */
 export function password(options: PasswordGrantOptions): Grant {
-  return withGrantKeys("password", { ...options, subject: options.username }, {
-    token(request: GrantRequestOptions = {}): Promise<Token> {
-      return requestToken(options, {
-        grant_type: "password",
-        username: options.username,
-        password: options.password,
-        scope: scopeString(options.scope),
-        audience: options.audience,
-        resource: options.resource,
-      }, request);
-    },
-    refresh(token: Token, request: GrantRequestOptions = {}): Promise<Token> {
-      return refreshWith(options, token.refreshToken!, request, token.accessToken);
-    },
-  });
+  return withGrantKeys("password", { ...options, subject: options.username }, PASSWORD);
 }
+
+/**
+ * The methods every password grant shares: they read the grant's options from the grant
+ * (`grantOptions(this)`), so a grant holds no closures of its own.
+ */
+const PASSWORD = {
+  token(this: Grant, request: GrantRequestOptions = {}): Promise<Token> {
+    const options = grantOptions(this) as PasswordGrantOptions | undefined;
+    if (options === undefined) return detachedCall("token");
+    return requestToken(options, {
+      grant_type: "password",
+      username: options.username,
+      password: options.password,
+      scope: scopeString(options.scope),
+      audience: options.audience,
+      resource: options.resource,
+    }, request);
+  },
+  refresh(this: Grant, token: Token, request: GrantRequestOptions = {}): Promise<Token> {
+    const options = grantOptions(this);
+    if (options === undefined) return detachedCall("refresh");
+    return refreshWith(options, token.refreshToken!, request, token.accessToken);
+  },
+};

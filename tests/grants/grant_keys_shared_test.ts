@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { clientCredentials } from "../../mod.ts";
+import { clientCredentials, password } from "../../mod.ts";
 import { grantKeys } from "../../src/oauth/grant_key.ts";
 
 Deno.test("clientCredentials() keys name the grant as created, read from getters grants share", () => {
@@ -49,4 +49,30 @@ Deno.test("clientCredentials(): a detached token() says how to call it; an inspe
   for (const shown of [Deno.inspect(grant, { depth: 10 }), JSON.stringify(grant), String(grant)]) {
     assert.equal(shown.includes("grant-secret-value"), false, shown);
   }
+});
+
+Deno.test("password() grants share token() and refresh(); an inspected grant shows no password", async () => {
+  const sent: URLSearchParams[] = [];
+  const fetch = (_input: RequestInfo | URL, init?: RequestInit) => {
+    sent.push(new URLSearchParams(String(init?.body)));
+    return Promise.resolve(
+      Response.json({ access_token: `t${sent.length}`, token_type: "Bearer", refresh_token: "r" }),
+    );
+  };
+  const options = { tokenUrl: "https://as.example/token", username: "ann", password: "pw-value-9" };
+  const grant = password({ ...options, fetch });
+  const other = password({ ...options, username: "bob", fetch });
+  assert.equal(grant.token, other.token);
+  assert.equal(grant.refresh, other.refresh);
+  const token = await grant.token();
+  await other.token();
+  await grant.refresh!(token);
+  assert.deepEqual(sent.map((form) => form.get("username") ?? form.get("grant_type")), [
+    "ann",
+    "bob",
+    "refresh_token",
+  ]);
+  const { refresh } = grant;
+  await assert.rejects(async () => await refresh!(token), /call it on its grant/);
+  assert.equal(Deno.inspect(grant, { depth: 10 }).includes("pw-value-9"), false);
 });

@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-QVWJC5IP.js";
+} from "../../chunk-IQILKOKH.js";
 import {
   FileStore
-} from "../../chunk-6VRU5GE6.js";
-import "../../chunk-F62KE4WU.js";
+} from "../../chunk-K5UPOO3F.js";
+import "../../chunk-C4I5S7BE.js";
 import {
   discover,
   loadJose
-} from "../../chunk-OKOVLHJ4.js";
+} from "../../chunk-OIBQDTHL.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-QRREQTGA.js";
+} from "../../chunk-AOOBVRKC.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-AZMBZSJE.js";
+} from "../../chunk-2MR6CLB6.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

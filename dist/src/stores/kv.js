@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-F62KE4WU.js";
+} from "../../chunk-C4I5S7BE.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-AZMBZSJE.js";
+} from "../../chunk-2MR6CLB6.js";
 
 // src/stores/kv.ts
 var KvStore = class {

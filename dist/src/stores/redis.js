@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-F62KE4WU.js";
-import "../../chunk-AZMBZSJE.js";
+} from "../../chunk-C4I5S7BE.js";
+import "../../chunk-2MR6CLB6.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
