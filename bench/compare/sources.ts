@@ -21,8 +21,8 @@ const gc = exposedGc();
 const callOnce = (call: (url: string) => Promise<Response>) => callApi(call, base, name);
 
 // Between collections a task runs, so that finalization callbacks run and what they release (the
-// platform's registrations for dead requests and signals) is collected too: garbage awaiting its
-// finalizer is not memory a source holds.
+// `FinalizationRegistry` cells the platform's fetch leaves for every client, plain `fetch` too) is
+// collected too: garbage awaiting its finalizer is not memory a source holds.
 const settle = async () => {
   for (let i = 0; i < 4; i++) {
     gc();
