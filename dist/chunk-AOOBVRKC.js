@@ -9,10 +9,10 @@ var NO_BODY = /* @__PURE__ */ new Set([
   "GET",
   "HEAD"
 ]);
-function redirectedFrom(request) {
+var redirectedFrom = (function redirectedFrom(request) {
   return FIRST_ORIGIN.get(request);
-}
-function pipelineRequest(input, init) {
+});
+var pipelineRequest = (function pipelineRequest(input, init) {
   const body = init?.body;
   if (body !== void 0 && body !== null) {
     const request2 = new Request(input, {
@@ -46,23 +46,23 @@ function pipelineRequest(input, init) {
     request: input
   });
   return request;
-}
+});
 var MANUAL = {
   redirect: "manual"
 };
-function isValue(body) {
+var isValue = (function isValue(body) {
   return typeof body === "string" || body instanceof ArrayBuffer || ArrayBuffer.isView(body) || body instanceof Blob || body instanceof URLSearchParams || body instanceof FormData;
-}
+});
 
 // src/base64url.ts
-function encodeBase64url(bytes) {
+var encodeBase64url = (function encodeBase64url(bytes) {
   let binary = "";
   for (let i = 0; i < bytes.length; i += 32768) {
     binary += String.fromCharCode(...bytes.subarray(i, i + 32768));
   }
   return btoa(binary).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
-}
-function decodeBase64url(text) {
+});
+var decodeBase64url = (function decodeBase64url(text) {
   let end = text.length;
   if (end % 4 === 0) {
     if (text.charCodeAt(end - 1) === 61) end--;
@@ -74,12 +74,12 @@ function decodeBase64url(text) {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
-}
+});
 
 // src/jwt_claims.ts
 var MAX_JWT_LENGTH = 64 * 1024;
 var utf8;
-function decodeJwtClaims(jwt) {
+var decodeJwtClaims = (function decodeJwtClaims(jwt) {
   if (typeof jwt !== "string" || jwt.length > MAX_JWT_LENGTH) return void 0;
   const first = jwt.indexOf(".");
   const second = first < 0 ? -1 : jwt.indexOf(".", first + 1);
@@ -96,7 +96,7 @@ function decodeJwtClaims(jwt) {
     return void 0;
   }
   return claims !== null && typeof claims === "object" && !Array.isArray(claims) ? claims : void 0;
-}
+});
 
 // src/tokens/token_read.ts
 var CHECKED = /* @__PURE__ */ new WeakSet();
@@ -122,12 +122,12 @@ var OPTIONAL_STRINGS = [
     "issuedTokenType"
   ]
 ];
-function headerFits(accessToken, tokenType) {
+var headerFits = (function headerFits(accessToken, tokenType) {
   if (!SCHEME.test(tokenType)) return false;
   const type = tokenType.toLowerCase();
   return (type === "bearer" || type === "dpop" ? B64TOKEN : VISIBLE).test(accessToken);
-}
-function headerValue(token) {
+});
+var headerValue = (function headerValue(token) {
   if (!CHECKED.has(token)) {
     if (!headerFits(token.accessToken, token.tokenType)) return void 0;
     CHECKED.add(token);
@@ -135,13 +135,13 @@ function headerValue(token) {
   const type = token.tokenType.toLowerCase();
   const scheme = type === "bearer" ? "Bearer" : type === "dpop" ? "DPoP" : token.tokenType;
   return `${scheme} ${token.accessToken}`;
-}
-function lifetimeOf(value) {
+});
+var lifetimeOf = (function lifetimeOf(value) {
   if (value === void 0 || value === null || value === "") return void 0;
   const n = typeof value === "string" && NUMERIC.test(value) ? Number(value) : value;
   return typeof n === "number" && Number.isFinite(n) && n >= 0 ? n : NaN;
-}
-function readToken(raw, now) {
+});
+var readToken = (function readToken(raw, now) {
   if (typeof raw.error === "string" && raw.error !== "") return void 0;
   const accessToken = raw.access_token;
   if (typeof accessToken !== "string" || accessToken === "") return void 0;
@@ -171,8 +171,8 @@ function readToken(raw, now) {
     if (value !== "") token[field] = value;
   }
   return token;
-}
-function expiry(accessToken, issuedAt, lifetime) {
+});
+var expiry = (function expiry(accessToken, issuedAt, lifetime) {
   if (lifetime !== void 0) {
     const expiresAt = issuedAt + lifetime * 1e3;
     return lifetime > 0 && Number.isFinite(expiresAt) ? {
@@ -187,8 +187,8 @@ function expiry(accessToken, issuedAt, lifetime) {
   } : {
     expiresAt: claims.exp
   };
-}
-function jwtTimes(jwt) {
+});
+var jwtTimes = (function jwtTimes(jwt) {
   const claims = decodeJwtClaims(jwt);
   const out = {};
   if (claims === void 0) return out;
@@ -199,13 +199,13 @@ function jwtTimes(jwt) {
     out.iat = claims.iat * 1e3;
   }
   return out;
-}
+});
 var MAX_REFRESH_SHARE = 0.1;
-function refreshAt(token, refreshBefore) {
+var refreshAt = (function refreshAt(token, refreshBefore) {
   if (token.expiresAt === void 0) return void 0;
   const lifetime = token.issuedAt === void 0 ? Infinity : Math.max(0, token.expiresAt - token.issuedAt);
   return token.expiresAt - Math.min(refreshBefore, lifetime * MAX_REFRESH_SHARE);
-}
+});
 
 // src/handlers/origins.ts
 function isLoopback(hostname) {
@@ -231,15 +231,15 @@ function originPolicy(origins) {
 }
 
 // src/handlers/challenge_source.ts
-function isChallengeTokenSource(tokens) {
+var isChallengeTokenSource = (function isChallengeTokenSource(tokens) {
   const candidate = tokens;
   return typeof candidate.peekToken === "function" && typeof candidate.appliesTo === "function";
-}
+});
 
 // src/handlers/auth.ts
-function auth(tokens, options) {
+var auth = (function auth(tokens, options) {
   const settings = options === void 0 || isDefault(options) ? DEFAULTS : settingsOf(options);
-  return async function auth2(request, next) {
+  return (async function auth2(request, next) {
     const origin = originOf(request.url);
     const decisions = settings.decisions;
     let ok = decisions?.get(origin);
@@ -274,8 +274,8 @@ function auth(tokens, options) {
     if (response.status !== 401) return response;
     const { refreshRejected } = await import("./lazy-WJ3573AO.js");
     return refreshRejected(tokens, request, next, token.accessToken, response);
-  };
-}
+  });
+});
 var DEFAULTS = {
   allowed: originPolicy(void 0),
   decisions: /* @__PURE__ */ new Map(),
@@ -283,13 +283,13 @@ var DEFAULTS = {
   keepExisting: false,
   dpop: void 0
 };
-function isDefault(options) {
+var isDefault = (function isDefault(options) {
   for (const name in options) {
     if (options[name] !== void 0) return false;
   }
   return true;
-}
-function settingsOf(options) {
+});
+var settingsOf = (function settingsOf(options) {
   const byDefault = options.origins === void 0;
   return {
     allowed: byDefault ? DEFAULTS.allowed : originPolicy(options.origins),
@@ -298,11 +298,11 @@ function settingsOf(options) {
     keepExisting: options.keepExisting ?? false,
     dpop: options.dpop
   };
-}
-function originOf(url) {
+});
+var originOf = (function originOf(url) {
   const slash = url.indexOf("/", url.indexOf("//") + 2);
   return slash === -1 ? url : url.slice(0, slash);
-}
+});
 
 // src/handlers/retry.ts
 var DEFAULT_METHODS = [
@@ -322,10 +322,10 @@ var DEFAULT_STATUSES = [
 ];
 var DEFAULT_METHOD_SET = new Set(DEFAULT_METHODS);
 var DEFAULT_STATUS_SET = new Set(DEFAULT_STATUSES);
-function retry(options) {
+var retry = (function retry(options) {
   if (options === void 0 || isDefault2(options)) return defaultRetry ??= retryHandler(DEFAULTS2);
   return retryHandler(policyOf(options));
-}
+});
 var DEFAULTS2 = {
   retries: 2,
   baseDelay: 300,
@@ -339,13 +339,13 @@ var DEFAULTS2 = {
   onRetry: void 0
 };
 var defaultRetry;
-function isDefault2(options) {
+var isDefault2 = (function isDefault2(options) {
   for (const name in options) {
     if (options[name] !== void 0) return false;
   }
   return true;
-}
-function policyOf(options) {
+});
+var policyOf = (function policyOf(options) {
   const retries = options.retries ?? 2;
   if (!Number.isInteger(retries) || retries < 0) {
     throw new RangeError(`Cannot create retry(): retries must be an integer \u2265 0, current value is ${retries}`);
@@ -372,9 +372,9 @@ function policyOf(options) {
     now: options.now ?? Date.now,
     onRetry: options.onRetry
   };
-}
-function retryHandler(policy) {
-  return async function retry2(request, next) {
+});
+var retryHandler = (function retryHandler(policy) {
+  return (async function retry2(request, next) {
     if (policy.retries === 0 || !policy.methods.has(request.method)) return next(request);
     let response;
     try {
@@ -385,24 +385,24 @@ function retryHandler(policy) {
     }
     if (!retriesAnswer(policy, response, request.signal)) return response;
     return (await import("./lazy-WJ3573AO.js")).retryFrom(policy, request, next, response, void 0);
-  };
-}
-function retriesAnswer(policy, response, signal) {
+  });
+});
+var retriesAnswer = (function retriesAnswer(policy, response, signal) {
   return policy.statuses.has(response.status) && !signal.aborted;
-}
-function retriesFailure(policy, error, signal) {
+});
+var retriesFailure = (function retriesFailure(policy, error, signal) {
   return !signal.aborted && policy.retryNetworkErrors && isNetworkError(error);
-}
-function isNetworkError(error) {
+});
+var isNetworkError = (function isNetworkError(error) {
   if (error instanceof TypeError) return true;
   return error instanceof Error && (error.name === "TimeoutError" || error.name === "ConnectionError");
-}
-function check(name, value) {
+});
+var check = (function check(name, value) {
   if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
     throw new RangeError(`Cannot create retry(): ${name} must be a finite number \u2265 0, current value is ${value}`);
   }
   return value;
-}
+});
 
 // src/tokens/shared_request.ts
 var SharedRequest = class {
@@ -470,9 +470,9 @@ var SharedRequest = class {
 
 // src/tokens/source.ts
 var LOST = Symbol("lease lost");
-function tokenSource(grant, options = {}) {
+var tokenSource = (function tokenSource(grant, options = {}) {
   return new CachingTokenSource(grant, options);
-}
+});
 var DEFAULT_CONFIG = {
   refreshBefore: 6e4,
   now: () => Date.now(),
@@ -648,15 +648,15 @@ var CachingTokenSource = class {
     return token;
   }
 };
-function nonNegative(name, value) {
+var nonNegative = (function nonNegative(name, value) {
   if (typeof value !== "number" || !(value >= 0)) {
     throw new RangeError(`Cannot create token source: ${name} must be a number \u2265 0, current value is ${value}`);
   }
   return value;
-}
+});
 
 // src/oauth/grant_key.ts
-function grantKeys(kind, identity) {
+var grantKeys = (function grantKeys(kind, identity) {
   const scope = typeof identity.scope === "string" ? identity.scope.split(" ").filter((s) => s !== "") : [
     ...identity.scope ?? []
   ];
@@ -700,23 +700,23 @@ function grantKeys(kind, identity) {
     key,
     legacyKey: legacy.join("|")
   };
-}
-function hashedKey(kind, parts) {
+});
+var hashedKey = (function hashedKey(kind, parts) {
   return `${kind}:${sha256Hex(JSON.stringify([
     kind,
     ...parts
   ])).slice(0, 32)}`;
-}
-function primes(n) {
+});
+var primes = (function primes(n) {
   const found = [];
   for (let candidate = 2; found.length < n; candidate++) {
     if (found.every((p) => candidate % p !== 0)) found.push(candidate);
   }
   return found;
-}
+});
 var fraction = (x) => (x - Math.floor(x)) * 4294967296 >>> 0;
 var tables;
-function roundTables() {
+var roundTables = (function roundTables() {
   if (tables === void 0) {
     const found = primes(64);
     tables = {
@@ -725,9 +725,9 @@ function roundTables() {
     };
   }
   return tables;
-}
+});
 var rotr = (x, n) => x >>> n | x << 32 - n;
-function sha256Hex(text) {
+var sha256Hex = (function sha256Hex(text) {
   const data = new TextEncoder().encode(text);
   const length = data.length + 9 + 63 >> 6 << 6;
   const bytes = new Uint8Array(length);
@@ -775,10 +775,10 @@ function sha256Hex(text) {
     h[7] += hh;
   }
   return Array.from(h, (x) => x.toString(16).padStart(8, "0")).join("");
-}
+});
 
 // src/platform_next.ts
-function platformNext(platform) {
+var platformNext = (function platformNext(platform) {
   return (request) => {
     const clean = async (error) => {
       if (request.signal.aborted && error === request.signal.reason) throw error;
@@ -790,10 +790,10 @@ function platformNext(platform) {
       return clean(error);
     }
   };
-}
+});
 
 // src/pipeline.ts
-function compose(handlers, last) {
+var compose = (function compose(handlers, last) {
   let next = last;
   for (let i = handlers.length - 1; i >= 0; i--) {
     const handler = handlers[i];
@@ -801,7 +801,7 @@ function compose(handlers, last) {
     next = (request) => handler(request, inner);
   }
   return next;
-}
+});
 var REDIRECT = /* @__PURE__ */ new Set([
   301,
   302,
@@ -809,7 +809,7 @@ var REDIRECT = /* @__PURE__ */ new Set([
   307,
   308
 ]);
-function createFetch(handlers, options = {}) {
+var createFetch = (function createFetch(handlers, options = {}) {
   const baseUrl = options.baseUrl === void 0 ? void 0 : new URL(options.baseUrl);
   const maxRedirects = options.maxRedirects ?? 20;
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0) {
@@ -819,35 +819,35 @@ function createFetch(handlers, options = {}) {
   const head = handlers[0];
   const second = handlers.length === 2 ? handlers[1] : void 0;
   const tail = handlers.length > 2 ? compose(handlers.slice(1), last) : last;
-  return async function authFetch(input, init) {
+  return (async function authFetch(input, init) {
     const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;
     const mode = init?.redirect ?? (input instanceof Request ? input.redirect : "follow");
     const request = pipelineRequest(target, init);
     const response = await enter(request, head, second, tail);
     if (mode === "manual" || !REDIRECT.has(response.status)) return response;
     return (await import("./lazy-WJ3573AO.js")).followRedirects(request, response, mode, maxRedirects, (hop) => enter(hop, head, second, tail));
-  };
-}
-function enter(request, head, second, tail) {
+  });
+});
+var enter = (function enter(request, head, second, tail) {
   if (head === void 0) return tail(request);
   return head(request, second === void 0 ? tail : (inner) => second(inner, tail));
-}
+});
 var sharedNext;
-function globalNext() {
+var globalNext = (function globalNext() {
   return sharedNext ??= platformNext((input, init) => globalThis.fetch(input, init));
-}
-function safeUrl(url) {
+});
+var safeUrl = (function safeUrl(url) {
   try {
     const u = new URL(url);
     return `${u.origin}${u.pathname}`;
   } catch {
     return "<invalid url>";
   }
-}
+});
 
 // src/http.ts
 var MAX_BODY_BYTES = 1 << 20;
-async function readCapped(response, max = MAX_BODY_BYTES) {
+var readCapped = (async function readCapped(response, max = MAX_BODY_BYTES) {
   const declared = response.headers.get("content-length");
   const length = declared === null ? NaN : contentLength(declared);
   if (length > max) {
@@ -864,8 +864,8 @@ async function readCapped(response, max = MAX_BODY_BYTES) {
     }
   }
   return (await import("./lazy-WJ3573AO.js")).readStream(response.body, response.status, max);
-}
-function contentLength(value) {
+});
+var contentLength = (function contentLength(value) {
   const text = value.trim();
   if (text === "") return NaN;
   for (let i = 0; i < text.length; i++) {
@@ -873,8 +873,8 @@ function contentLength(value) {
     if (c < 48 || c > 57) return NaN;
   }
   return Number(text);
-}
-function endpointUrl(url, what, allowInsecure = false) {
+});
+var endpointUrl = (function endpointUrl(url, what, allowInsecure = false) {
   let parsed;
   try {
     parsed = new URL(url);
@@ -884,17 +884,17 @@ function endpointUrl(url, what, allowInsecure = false) {
   if (parsed.protocol === "https:") return parsed;
   if (parsed.protocol === "http:" && (allowInsecure || isLoopback(parsed.hostname))) return parsed;
   throw new TypeError(`Cannot use ${what} ${parsed.origin}: only https: (or loopback http:) is allowed; set allowInsecureHttp: true to permit it`);
-}
-function fetchOf(fetch) {
+});
+var fetchOf = (function fetchOf(fetch) {
   return fetch ?? ((input, init) => globalThis.fetch(input, init));
-}
+});
 
 // src/deadline_timer.ts
 var MAX_DELAY = 2 ** 31 - 1;
 var running = /* @__PURE__ */ new Set();
 var clock;
 var clockAt = Infinity;
-function arm(at) {
+var arm = (function arm(at) {
   if (clock?.aborted) {
     clock = void 0;
     clockAt = Infinity;
@@ -907,8 +907,8 @@ function arm(at) {
   clockAt = at;
   clock = AbortSignal.timeout(Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - performance.now()))));
   clock.addEventListener("abort", tick);
-}
-function tick() {
+});
+var tick = (function tick() {
   clock = void 0;
   clockAt = Infinity;
   const now = performance.now();
@@ -921,8 +921,8 @@ function tick() {
   for (const entry of expired) running.delete(entry);
   if (next !== Infinity) arm(next);
   for (const entry of expired.sort((a, b) => a.at - b.at)) entry.fire();
-}
-function schedule(ms, fire) {
+});
+var schedule = (function schedule(ms, fire) {
   const entry = {
     at: performance.now() + ms,
     fire
@@ -933,10 +933,10 @@ function schedule(ms, fire) {
     running.delete(entry);
     if (running.size === 0) clock?.removeEventListener("abort", tick);
   };
-}
+});
 
 // src/deadline.ts
-function startDeadline(ms, caller, message) {
+var startDeadline = (function startDeadline(ms, caller, message) {
   const controller = new AbortController();
   const cancel = schedule(ms, () => timedOut(controller, message()));
   const onAbort = () => controller.abort(caller.reason);
@@ -954,30 +954,30 @@ function startDeadline(ms, caller, message) {
       caller?.removeEventListener("abort", onAbort);
     }
   };
-}
-function timedOut(controller, message) {
+});
+var timedOut = (function timedOut(controller, message) {
   import("./lazy-WJ3573AO.js").then(({ TimeoutError }) => controller.abort(new TimeoutError(message)), () => controller.abort(new DOMException(message, "TimeoutError")));
-}
+});
 
 // src/oauth/client_auth.ts
-function clientAuthMethod(options) {
+var clientAuthMethod = (function clientAuthMethod(options) {
   if (options.clientAuth) return options.clientAuth;
   if (options.clientSecret !== void 0) return "client_secret_basic";
   if (options.privateKey !== void 0) return "private_key_jwt";
   return "none";
-}
-function formEncode(value) {
+});
+var formEncode = (function formEncode(value) {
   return new URLSearchParams([
     [
       "",
       value
     ]
   ]).toString().slice(1);
-}
-function missingCredential(method, what) {
+});
+var missingCredential = (function missingCredential(method, what) {
   throw new TypeError(`Cannot authenticate the client with ${method}: ${what} is missing`);
-}
-async function applyClientAuth(options, body, headers, url, now) {
+});
+var applyClientAuth = (async function applyClientAuth(options, body, headers, url, now) {
   const method = clientAuthMethod(options);
   const { clientId, clientSecret } = options;
   switch (method) {
@@ -1001,19 +1001,19 @@ async function applyClientAuth(options, body, headers, url, now) {
     default:
       throw new TypeError(`Cannot authenticate the client: unknown clientAuth "${method}"`);
   }
-}
+});
 
 // src/oauth/token_request.ts
-async function resolveEndpoint(options, name, explicit) {
+var resolveEndpoint = (async function resolveEndpoint(options, name, explicit) {
   if (explicit !== void 0) return endpointUrl(explicit, name, options.allowInsecureHttp);
   return (await import("./lazy-WJ3573AO.js")).discoveredEndpoint(options, name);
-}
-function scopeString(scope) {
+});
+var scopeString = (function scopeString(scope) {
   if (scope === void 0) return void 0;
   const text = typeof scope === "string" ? scope.trim() : scope.join(" ");
   return text === "" ? void 0 : text;
-}
-async function exchange(options, url, params, request) {
+});
+var exchange = (async function exchange(options, url, params, request) {
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries({
     ...params,
@@ -1082,8 +1082,8 @@ async function exchange(options, url, params, request) {
   } finally {
     for (const deadline of deadlines) deadline.end();
   }
-}
-async function withinAttempt(ms, caller, send, url, deadlines) {
+});
+var withinAttempt = (async function withinAttempt(ms, caller, send, url, deadlines) {
   caller?.throwIfAborted();
   const deadline = startDeadline(ms, caller, () => `POST ${safeUrl(url)} timed out after ${ms} ms`);
   try {
@@ -1098,8 +1098,8 @@ async function withinAttempt(ms, caller, send, url, deadlines) {
     if (deadline.signal.aborted && !caller?.aborted) throw deadline.signal.reason;
     throw error;
   }
-}
-function bodyWithin(deadline, response, reading) {
+});
+var bodyWithin = (function bodyWithin(deadline, response, reading) {
   if (deadline === void 0) return reading;
   const signal = deadline.signal;
   return new Promise((resolve, reject) => {
@@ -1114,9 +1114,9 @@ function bodyWithin(deadline, response, reading) {
     });
     reading.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
-}
+});
 var failure = () => import("./lazy-WJ3573AO.js");
-async function parseFormResponse(response, context, allowEmpty = false, sent) {
+var parseFormResponse = (async function parseFormResponse(response, context, allowEmpty = false, sent) {
   const status = response.status;
   if (status >= 300 && status < 400) {
     await response.body?.cancel();
@@ -1160,8 +1160,8 @@ async function parseFormResponse(response, context, allowEmpty = false, sent) {
     status,
     body
   };
-}
-async function requestToken(options, params, request = {}) {
+});
+var requestToken = (async function requestToken(options, params, request = {}) {
   const url = await resolveEndpoint(options, "token_endpoint", options.tokenUrl);
   const { body, sent } = await exchange(options, url, params, {
     ...request,
@@ -1173,11 +1173,11 @@ async function requestToken(options, params, request = {}) {
     token.dpopJkt = options.dpop.thumbprint;
   }
   return token;
-}
+});
 var IDENTITY = Symbol("grant identity");
 var KIND = Symbol("grant type");
 var derivedKeys = /* @__PURE__ */ new WeakMap();
-function keysOf(grant) {
+var keysOf = (function keysOf(grant) {
   let keys = derivedKeys.get(grant);
   if (keys === void 0) {
     const { [KIND]: kind, [IDENTITY]: identity } = grant;
@@ -1185,13 +1185,13 @@ function keysOf(grant) {
     derivedKeys.set(grant, keys);
   }
   return keys;
-}
-function grantOptions(grant) {
+});
+var grantOptions = (function grantOptions(grant) {
   return grant?.[IDENTITY];
-}
-async function detachedCall(method) {
+});
+var detachedCall = (async function detachedCall(method) {
   throw (await import("./lazy-WJ3573AO.js")).detachedCallError(method);
-}
+});
 var KEYED_GRANT = Object.defineProperties({}, {
   key: {
     get() {
@@ -1207,7 +1207,7 @@ var KEYED_GRANT = Object.defineProperties({}, {
   }
 });
 var keyedPrototypes = /* @__PURE__ */ new Map();
-function withGrantKeys(kind, options, grant) {
+var withGrantKeys = (function withGrantKeys(kind, options, grant) {
   let prototype = keyedPrototypes.get(kind);
   if (prototype === void 0) {
     prototype = Object.create(KEYED_GRANT, {
@@ -1224,12 +1224,12 @@ function withGrantKeys(kind, options, grant) {
     }
   });
   return Object.assign(keyed, grant);
-}
+});
 
 // src/grants/client_credentials.ts
-function clientCredentials(options) {
+var clientCredentials = (function clientCredentials(options) {
   return withGrantKeys("client_credentials", options, CLIENT_CREDENTIALS);
-}
+});
 var CLIENT_CREDENTIALS = {
   token(request = {}) {
     const options = grantOptions(this);

@@ -16,6 +16,8 @@
  * @module
  */
 
+import { hintEagerCompilation, staticImports } from "./compile_hints.ts";
+
 const root = new URL("../", import.meta.url);
 
 /** The entry points: the TypeScript source of each `deno.json` export and the file built from it. */
@@ -27,6 +29,13 @@ export const ENTRIES: readonly { source: string; built: string }[] = [
   { source: "src/stores/redis.ts", built: "dist/src/stores/redis.js" },
   { source: "src/cli/main.ts", built: "dist/src/cli/main.js" },
 ];
+
+/**
+ * The entry whose first call the compile hints are for: every module it imports statically is
+ * rewritten by {@linkcode hintEagerCompilation} (scripts/compile_hints.ts says why). `mod.ts` runs
+ * the same chunk for the same call.
+ */
+export const FIRST_CALL_ENTRY = "dist/src/client_credentials.js";
 
 /** The Deno version `dist/` is built with; `deno bundle`'s output may differ between versions. */
 export const DENO_VERSION = "2.9.6";
@@ -82,6 +91,7 @@ export async function build(): Promise<string> {
       : `// @ts-self-types="${relative(file, source)}"\n${BANNER}\n`;
     await Deno.writeTextFile(`${dir}/${file}`, header + code);
   }
+  await hintFirstCall(dir);
   for (const file of entries.keys()) {
     try {
       await Deno.stat(`${dir}/${file}`);
@@ -90,6 +100,31 @@ export async function build(): Promise<string> {
     }
   }
   return dir;
+}
+
+/**
+ * Rewrites the chunks that {@linkcode FIRST_CALL_ENTRY} imports statically, directly or through
+ * another chunk, with compile hints. The entry file itself only re-exports.
+ */
+async function hintFirstCall(dir: string): Promise<void> {
+  const seen = new Set<string>();
+  const pending = [FIRST_CALL_ENTRY];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    const code = await Deno.readTextFile(`${dir}/${file}`);
+    for (const specifier of staticImports(code)) {
+      if (!specifier.startsWith(".")) continue;
+      const target = new URL(specifier, `file:///${file}`).pathname.slice(1);
+      if (!seen.has(target)) {
+        seen.add(target);
+        pending.push(target);
+      }
+    }
+  }
+  for (const file of seen) {
+    const code = await Deno.readTextFile(`${dir}/${file}`);
+    await Deno.writeTextFile(`${dir}/${file}`, hintEagerCompilation(code).code);
+  }
 }
 
 /** Every file under a directory, as paths relative to it, sorted. */
