@@ -214,7 +214,7 @@ function isLoopback(hostname) {
 function originPolicy(origins) {
   if (typeof origins === "function") return origins;
   if (origins === void 0) {
-    return (url) => url.protocol === "https:" || url.protocol === "http:" && isLoopback(url.hostname);
+    return (function (url) { return url.protocol === "https:" || url.protocol === "http:" && isLoopback(url.hostname); });
   }
   const set = /* @__PURE__ */ new Set();
   for (const entry of origins) {
@@ -227,7 +227,7 @@ function originPolicy(origins) {
     if (origin === "null") throw new TypeError(`Cannot use origins: "${entry}" has no origin`);
     set.add(origin);
   }
-  return (url) => set.has(url.origin);
+  return (function (url) { return set.has(url.origin); });
 }
 
 // src/handlers/challenge_source.ts
@@ -334,8 +334,8 @@ var DEFAULTS2 = {
   methods: DEFAULT_METHOD_SET,
   statuses: DEFAULT_STATUS_SET,
   retryNetworkErrors: true,
-  random: () => Math.random(),
-  now: () => Date.now(),
+  random: (function () { return Math.random(); }),
+  now: (function () { return Date.now(); }),
   onRetry: void 0
 };
 var defaultRetry;
@@ -353,7 +353,7 @@ var policyOf = (function policyOf(options) {
   const baseDelay = check("baseDelay", options.baseDelay ?? 300);
   const maxDelay = check("maxDelay", options.maxDelay ?? 1e4);
   const maxRetryAfter = check("maxRetryAfter", options.maxRetryAfter ?? 6e4);
-  const methods = options.methods === void 0 ? DEFAULT_METHOD_SET : new Set(options.methods.map((m) => m.toUpperCase()));
+  const methods = options.methods === void 0 ? DEFAULT_METHOD_SET : new Set(options.methods.map((function (m) { return m.toUpperCase(); })));
   const statuses = options.statuses === void 0 ? DEFAULT_STATUS_SET : new Set(options.statuses);
   for (const status of statuses) {
     if (!Number.isInteger(status) || status < 100 || status > 599) {
@@ -429,9 +429,9 @@ var SharedRequest = class {
   }
   /** Settles with the request (for bookkeeping; does not count as a waiter). */
   get settled() {
-    return this.#promise.then(() => {
-    }, () => {
-    });
+    return this.#promise.then((function () {
+    }), (function () {
+    }));
   }
   /**
    * Waits for the request's result unless `signal` fires first.
@@ -475,7 +475,7 @@ var tokenSource = (function tokenSource(grant, options = {}) {
 });
 var DEFAULT_CONFIG = {
   refreshBefore: 6e4,
-  now: () => Date.now(),
+  now: (function () { return Date.now(); }),
   onTokenChange: void 0,
   onRefreshError: void 0,
   backgroundRetryDelay: 5e3
@@ -656,8 +656,8 @@ var nonNegative = (function nonNegative(name, value) {
 });
 
 // src/oauth/grant_key.ts
-var grantKeys = (function grantKeys(kind, identity) {
-  const scope = typeof identity.scope === "string" ? identity.scope.split(" ").filter((s) => s !== "") : [
+function grantKeys(kind, identity) {
+  const scope = typeof identity.scope === "string" ? identity.scope.split(" ").filter((function (s) { return s !== ""; })) : [
     ...identity.scope ?? []
   ];
   const resource = identity.resource === void 0 ? [] : typeof identity.resource === "string" ? [
@@ -665,7 +665,7 @@ var grantKeys = (function grantKeys(kind, identity) {
   ] : [
     ...identity.resource
   ];
-  const params = Object.entries(identity.params ?? {}).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  const params = Object.entries(identity.params ?? {}).sort((function ([a], [b]) { return a < b ? -1 : a > b ? 1 : 0; }));
   const endpoint = String(identity.tokenUrl ?? identity.issuer ?? "");
   const parts = [
     kind,
@@ -700,34 +700,34 @@ var grantKeys = (function grantKeys(kind, identity) {
     key,
     legacyKey: legacy.join("|")
   };
-});
+}
 var hashedKey = (function hashedKey(kind, parts) {
   return `${kind}:${sha256Hex(JSON.stringify([
     kind,
     ...parts
   ])).slice(0, 32)}`;
 });
-var primes = (function primes(n) {
+function primes(n) {
   const found = [];
   for (let candidate = 2; found.length < n; candidate++) {
-    if (found.every((p) => candidate % p !== 0)) found.push(candidate);
+    if (found.every((function (p) { return candidate % p !== 0; }))) found.push(candidate);
   }
   return found;
-});
-var fraction = (x) => (x - Math.floor(x)) * 4294967296 >>> 0;
+}
+var fraction = (function (x) { return (x - Math.floor(x)) * 4294967296 >>> 0; });
 var tables;
-var roundTables = (function roundTables() {
+function roundTables() {
   if (tables === void 0) {
     const found = primes(64);
     tables = {
-      K: Uint32Array.from(found, (p) => fraction(Math.cbrt(p))),
-      H0: Uint32Array.from(found.slice(0, 8), (p) => fraction(Math.sqrt(p)))
+      K: Uint32Array.from(found, (function (p) { return fraction(Math.cbrt(p)); })),
+      H0: Uint32Array.from(found.slice(0, 8), (function (p) { return fraction(Math.sqrt(p)); }))
     };
   }
   return tables;
-});
-var rotr = (x, n) => x >>> n | x << 32 - n;
-var sha256Hex = (function sha256Hex(text) {
+}
+var rotr = (function (x, n) { return x >>> n | x << 32 - n; });
+function sha256Hex(text) {
   const data = new TextEncoder().encode(text);
   const length = data.length + 9 + 63 >> 6 << 6;
   const bytes = new Uint8Array(length);
@@ -774,22 +774,22 @@ var sha256Hex = (function sha256Hex(text) {
     h[6] += g;
     h[7] += hh;
   }
-  return Array.from(h, (x) => x.toString(16).padStart(8, "0")).join("");
-});
+  return Array.from(h, (function (x) { return x.toString(16).padStart(8, "0"); })).join("");
+}
 
 // src/platform_next.ts
 var platformNext = (function platformNext(platform) {
-  return (request) => {
-    const clean = async (error) => {
+  return (function (request) {
+    const clean = (async function (error) {
       if (request.signal.aborted && error === request.signal.reason) throw error;
       throw (await import("./lazy-WJ3573AO.js")).cleanSendError(error, request);
-    };
+    });
     try {
       return platform(request).then(void 0, clean);
     } catch (error) {
       return clean(error);
     }
-  };
+  });
 });
 
 // src/pipeline.ts
@@ -798,7 +798,7 @@ var compose = (function compose(handlers, last) {
   for (let i = handlers.length - 1; i >= 0; i--) {
     const handler = handlers[i];
     const inner = next;
-    next = (request) => handler(request, inner);
+    next = (function (request) { return handler(request, inner); });
   }
   return next;
 });
@@ -825,16 +825,16 @@ var createFetch = (function createFetch(handlers, options = {}) {
     const request = pipelineRequest(target, init);
     const response = await enter(request, head, second, tail);
     if (mode === "manual" || !REDIRECT.has(response.status)) return response;
-    return (await import("./lazy-WJ3573AO.js")).followRedirects(request, response, mode, maxRedirects, (hop) => enter(hop, head, second, tail));
+    return (await import("./lazy-WJ3573AO.js")).followRedirects(request, response, mode, maxRedirects, (function (hop) { return enter(hop, head, second, tail); }));
   });
 });
 var enter = (function enter(request, head, second, tail) {
   if (head === void 0) return tail(request);
-  return head(request, second === void 0 ? tail : (inner) => second(inner, tail));
+  return head(request, second === void 0 ? tail : (function (inner) { return second(inner, tail); }));
 });
 var sharedNext;
 var globalNext = (function globalNext() {
-  return sharedNext ??= platformNext((input, init) => globalThis.fetch(input, init));
+  return sharedNext ??= platformNext((function (input, init) { return globalThis.fetch(input, init); }));
 });
 var safeUrl = (function safeUrl(url) {
   try {
@@ -886,7 +886,7 @@ var endpointUrl = (function endpointUrl(url, what, allowInsecure = false) {
   throw new TypeError(`Cannot use ${what} ${parsed.origin}: only https: (or loopback http:) is allowed; set allowInsecureHttp: true to permit it`);
 });
 var fetchOf = (function fetchOf(fetch) {
-  return fetch ?? ((input, init) => globalThis.fetch(input, init));
+  return fetch ?? ((function (input, init) { return globalThis.fetch(input, init); }));
 });
 
 // src/deadline_timer.ts
@@ -920,7 +920,7 @@ var tick = (function tick() {
   }
   for (const entry of expired) running.delete(entry);
   if (next !== Infinity) arm(next);
-  for (const entry of expired.sort((a, b) => a.at - b.at)) entry.fire();
+  for (const entry of expired.sort((function (a, b) { return a.at - b.at; }))) entry.fire();
 });
 var schedule = (function schedule(ms, fire) {
   const entry = {
@@ -929,17 +929,17 @@ var schedule = (function schedule(ms, fire) {
   };
   running.add(entry);
   arm(entry.at);
-  return () => {
+  return (function () {
     running.delete(entry);
     if (running.size === 0) clock?.removeEventListener("abort", tick);
-  };
+  });
 });
 
 // src/deadline.ts
 var startDeadline = (function startDeadline(ms, caller, message) {
   const controller = new AbortController();
-  const cancel = schedule(ms, () => timedOut(controller, message()));
-  const onAbort = () => controller.abort(caller.reason);
+  const cancel = schedule(ms, (function () { return timedOut(controller, message()); }));
+  const onAbort = (function () { return controller.abort(caller.reason); });
   if (caller !== void 0) {
     if (caller.aborted) controller.abort(caller.reason);
     else caller.addEventListener("abort", onAbort, {
@@ -949,14 +949,14 @@ var startDeadline = (function startDeadline(ms, caller, message) {
   return {
     signal: controller.signal,
     clear: cancel,
-    end: () => {
+    end: (function () {
       cancel();
       caller?.removeEventListener("abort", onAbort);
-    }
+    })
   };
 });
 var timedOut = (function timedOut(controller, message) {
-  import("./lazy-WJ3573AO.js").then(({ TimeoutError }) => controller.abort(new TimeoutError(message)), () => controller.abort(new DOMException(message, "TimeoutError")));
+  import("./lazy-WJ3573AO.js").then((function ({ TimeoutError }) { return controller.abort(new TimeoutError(message)); }), (function () { return controller.abort(new DOMException(message, "TimeoutError")); }));
 });
 
 // src/oauth/client_auth.ts
@@ -1041,12 +1041,12 @@ var exchange = (async function exchange(options, url, params, request) {
     signed: []
   };
   const method = clientAuthMethod(options);
-  const sign = dpop !== void 0 || method === "client_secret_jwt" || method === "private_key_jwt" ? async () => (await import("./lazy-WJ3573AO.js")).signAttempt(options, url, body, headers, sent) : () => applyClientAuth(options, body, headers, url, (options.now ?? Date.now)());
+  const sign = dpop !== void 0 || method === "client_secret_jwt" || method === "private_key_jwt" ? (async function () { return (await import("./lazy-WJ3573AO.js")).signAttempt(options, url, body, headers, sent); }) : (function () { return applyClientAuth(options, body, headers, url, (options.now ?? Date.now)()); });
   let fresh = false;
   const limit = options.timeout ?? 3e4;
   const deadlines = [];
   const wrapBody = options.fetch !== void 0;
-  const attempt = async (signal) => {
+  const attempt = (async function (signal) {
     if (!fresh) await sign();
     fresh = false;
     return await platform(url, {
@@ -1056,9 +1056,9 @@ var exchange = (async function exchange(options, url, params, request) {
       redirect: "manual",
       signal
     });
-  };
-  const within = (caller) => withinAttempt(limit, caller, attempt, url, wrapBody ? void 0 : deadlines);
-  const send = async () => {
+  });
+  const within = (function (caller) { return withinAttempt(limit, caller, attempt, url, wrapBody ? void 0 : deadlines); });
+  const send = (async function () {
     await sign();
     fresh = true;
     try {
@@ -1068,7 +1068,7 @@ var exchange = (async function exchange(options, url, params, request) {
       if (request.signal?.aborted) throw error;
       throw (await failure()).sendFailure(request.context, url, error, sent);
     }
-  };
+  });
   try {
     let response = await send();
     if (dpop !== void 0) {
@@ -1085,7 +1085,7 @@ var exchange = (async function exchange(options, url, params, request) {
 });
 var withinAttempt = (async function withinAttempt(ms, caller, send, url, deadlines) {
   caller?.throwIfAborted();
-  const deadline = startDeadline(ms, caller, () => `POST ${safeUrl(url)} timed out after ${ms} ms`);
+  const deadline = startDeadline(ms, caller, (function () { return `POST ${safeUrl(url)} timed out after ${ms} ms`; }));
   try {
     const response = await send(deadline.signal);
     if (deadlines === void 0) {
@@ -1102,20 +1102,20 @@ var withinAttempt = (async function withinAttempt(ms, caller, send, url, deadlin
 var bodyWithin = (function bodyWithin(deadline, response, reading) {
   if (deadline === void 0) return reading;
   const signal = deadline.signal;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
+  return new Promise((function (resolve, reject) {
+    const onAbort = (function () {
       reject(signal.reason);
-      response.body?.cancel(signal.reason).catch(() => {
-      });
-    };
+      response.body?.cancel(signal.reason).catch((function () {
+      }));
+    });
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, {
       once: true
     });
-    reading.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
+    reading.then(resolve, reject).finally((function () { return signal.removeEventListener("abort", onAbort); }));
+  }));
 });
-var failure = () => import("./lazy-WJ3573AO.js");
+var failure = (function () { return import("./lazy-WJ3573AO.js"); });
 var parseFormResponse = (async function parseFormResponse(response, context, allowEmpty = false, sent) {
   const status = response.status;
   if (status >= 300 && status < 400) {
@@ -1177,7 +1177,7 @@ var requestToken = (async function requestToken(options, params, request = {}) {
 var IDENTITY = Symbol("grant identity");
 var KIND = Symbol("grant type");
 var derivedKeys = /* @__PURE__ */ new WeakMap();
-var keysOf = (function keysOf(grant) {
+function keysOf(grant) {
   let keys = derivedKeys.get(grant);
   if (keys === void 0) {
     const { [KIND]: kind, [IDENTITY]: identity } = grant;
@@ -1185,7 +1185,7 @@ var keysOf = (function keysOf(grant) {
     derivedKeys.set(grant, keys);
   }
   return keys;
-});
+}
 var grantOptions = (function grantOptions(grant) {
   return grant?.[IDENTITY];
 });

@@ -52,10 +52,12 @@ function relative(from: string, to: string): string {
 /**
  * Builds the package into a new directory.
  *
+ * @param options `hints: false` leaves out the compile hints (for `bench/compile_hints.ts`, which
+ *   measures what they save).
  * @returns The directory, holding `dist/…`; the caller removes it.
  * @throws {Error} When `deno bundle` fails.
  */
-export async function build(): Promise<string> {
+export async function build(options: { hints?: boolean } = {}): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "authfetch-dist-" });
   const out = `${dir}/dist`;
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -91,7 +93,7 @@ export async function build(): Promise<string> {
       : `// @ts-self-types="${relative(file, source)}"\n${BANNER}\n`;
     await Deno.writeTextFile(`${dir}/${file}`, header + code);
   }
-  await hintFirstCall(dir);
+  if (options.hints !== false) await hintFirstCall(dir);
   for (const file of entries.keys()) {
     try {
       await Deno.stat(`${dir}/${file}`);

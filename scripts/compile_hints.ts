@@ -7,21 +7,25 @@
  * Deno keeps a module's V8 code cache from the module's compilation, so a lazily compiled function is
  * compiled again by every process, while an eagerly compiled one is read back from the cache. The
  * client-credentials path's first call ran 77 functions of its chunk for the first time; compiling
- * them was about 4.6 M of the process's 115 M instructions (docs/cold_start.md, "Round seven").
+ * them lazily cost about 5 M of the process's 124 M instructions (`bench/compile_hints.ts`).
  *
- * Two rewrites, each one that leaves what the code does unchanged:
+ * Three rewrites, each leaving what the code does unchanged:
  *
  * - a function expression that is not parenthesized gets parentheses (`async function auth(…) {…}`
  *   as a returned value becomes `(async function auth(…) {…})`);
+ * - an arrow function that does not use `this`, `arguments`, `super` or `new.target` becomes a
+ *   parenthesized function expression (`(x) => x + 1` becomes `(function (x) { return x + 1; })`).
+ *   Arrows cannot be marked otherwise. What differs is only what an arrow lacks: the result can be
+ *   called with `new` and has a `prototype`; the library does neither;
  * - in a module with no static imports, a top-level function declaration `function f(…) {…}` becomes
  *   `var f = (function f(…) {…});`. A declaration is hoisted and a `var` is not, so this is done only
- *   for a function that no code run while the module evaluates can reach: code at the top level
- *   (outside function bodies) names it neither directly nor through another function it names. A
- *   module with no static imports is evaluated before any module that imports it, so every such
- *   `var` holds its function before anything outside can call it. A function that is assigned to
- *   anywhere is left alone.
+ *   for a function that nothing run while the module evaluates can reach: top-level code (including
+ *   the bodies of every arrow, expression, method and class it holds, since top-level code may call
+ *   them) names it neither directly nor through another declared function. A module with no static
+ *   imports is evaluated before any module that imports it, so every such `var` holds its function
+ *   before anything outside can call it. A function that is assigned to anywhere is left alone.
  *
- * Class methods, object methods and arrow functions cannot be marked this way and stay lazy.
+ * Class and object methods cannot be marked and stay lazy.
  *
  * @module
  */
@@ -39,11 +43,22 @@ export interface Hinted {
   declarations: number;
   /** Nested function expressions given parentheses. */
   expressions: number;
+  /** Arrow functions turned into parenthesized function expressions. */
+  arrows: number;
   /** Top-level function declarations left as they were, because module evaluation reaches them. */
   kept: string[];
 }
 
-const FUNCTION = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"]);
+/** An insertion (`end === start`) or a replacement of `code.slice(start, end)`. */
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+  /** Opening text (before a node's inner edits at the same offset) or closing text (after). */
+  side: "open" | "close";
+  /** How deeply the node the edit belongs to is nested: orders edits that share an offset. */
+  depth: number;
+}
 
 /** The child nodes of an ESTree node. */
 function children(node: Node): Node[] {
@@ -60,40 +75,163 @@ function children(node: Node): Node[] {
   return found;
 }
 
-/** Names of identifiers under a node, not descending into function bodies when `shallow`. */
-function names(node: Node, shallow: boolean, into: Set<string>): Set<string> {
+/** Every node under `node`, itself included, not descending into nodes `skip` accepts. */
+function* walk(node: Node, skip: (node: Node) => boolean = () => false): Generator<Node> {
   const stack = [node];
   while (stack.length > 0) {
     const current = stack.pop();
-    if (current.type === "Identifier") into.add(current.name);
-    if (shallow && current !== node && FUNCTION.has(current.type)) {
-      // a declaration's own name is a binding, not a use; its body runs only when called
-      continue;
-    }
-    if (shallow && (current.type === "MethodDefinition")) {
-      if (current.computed) stack.push(current.key);
-      continue;
-    }
-    stack.push(...children(current));
+    yield current;
+    for (const child of children(current)) if (!skip(child)) stack.push(child);
   }
-  return into;
+}
+
+/** Names of the identifiers under a node, in nested functions of every kind too. */
+function names(node: Node): Set<string> {
+  const found = new Set<string>();
+  for (const current of walk(node)) if (current.type === "Identifier") found.add(current.name);
+  return found;
 }
 
 /** Names that are assigned to (`f = …`, `f++`) anywhere in the program. */
 function assigned(program: Node): Set<string> {
   const found = new Set<string>();
-  const stack = [program];
-  while (stack.length > 0) {
-    const current = stack.pop();
+  for (const current of walk(program)) {
     if (current.type === "AssignmentExpression" && current.left.type === "Identifier") {
       found.add(current.left.name);
     }
     if (current.type === "UpdateExpression" && current.argument.type === "Identifier") {
       found.add(current.argument.name);
     }
-    stack.push(...children(current));
   }
   return found;
+}
+
+/** Whether an arrow function uses what a function expression would bind differently. */
+function usesOwnBindings(arrow: Node): boolean {
+  // a nested function or method binds its own `this` and `arguments`; a class body its own `this`
+  const skip = (child: Node) =>
+    child.type === "FunctionExpression" || child.type === "FunctionDeclaration" ||
+    child.type === "ClassBody";
+  for (const current of walk(arrow, skip)) {
+    if (current.type === "ThisExpression" || current.type === "Super") return true;
+    if (current.type === "MetaProperty") return true;
+    if (current.type === "Identifier" && current.name === "arguments") return true;
+  }
+  return false;
+}
+
+/** Whether a node holds a function of any kind (its edits would fall inside a replaced range). */
+function holdsFunction(node: Node): boolean {
+  for (const current of walk(node)) {
+    if (current.type.includes("Function") || current.type === "ClassExpression") return true;
+  }
+  return false;
+}
+
+/** Applies edits that do not overlap, ordering those at one offset by side and depth. */
+function apply(code: string, edits: Edit[]): string {
+  const rank = (e: Edit) => e.side === "close" ? -1e6 - e.depth : e.depth;
+  edits.sort((a, b) => a.start - b.start || rank(a) - rank(b));
+  let out = "";
+  let cursor = 0;
+  for (const edit of edits) {
+    if (edit.start < cursor) throw new Error(`compile hints: overlapping edits at ${edit.start}`);
+    out += code.slice(cursor, edit.start) + edit.text;
+    cursor = edit.end;
+  }
+  return out + code.slice(cursor);
+}
+
+/** Unwraps `(…)`. */
+function unparenthesized(node: Node): Node {
+  while (node.type === "ParenthesizedExpression") node = node.expression;
+  return node;
+}
+
+/**
+ * Which top-level function declarations code run while the module evaluates might call.
+ *
+ * Each top-level binding has "deferred" parts that run only when the binding's value is used: a
+ * function's body, the methods and instance fields of a class, the function-valued properties of an
+ * object literal that is a binding's whole value. Everything else in a top-level statement runs as
+ * the module evaluates (function literals in it included: a call there may run them). A binding that
+ * running code names is reached, and so is every binding its deferred parts name, transitively.
+ *
+ * @returns The top-level function declarations by name, and the names reached.
+ */
+function reachedByEvaluation(program: Node): { declared: Map<string, Node>; reached: Set<string> } {
+  const declared = new Map<string, Node>();
+  const deferred = new Map<string, Node[]>();
+  const running: Node[] = [];
+  const defer = (name: string, node: Node) => {
+    const list = deferred.get(name) ?? [];
+    list.push(node);
+    deferred.set(name, list);
+  };
+  const classParts = (name: string, node: Node) => {
+    deferred.set(name, deferred.get(name) ?? []);
+    if (node.superClass) running.push(node.superClass);
+    for (const member of node.body.body) {
+      if (member.computed) running.push(member.key);
+      if (member.type === "MethodDefinition") defer(name, member.value);
+      else if (member.type === "StaticBlock" || (member.value && member.static)) {
+        running.push(member.type === "StaticBlock" ? member : member.value);
+        // static code can reach the rest through `this` (`new this()`): the class counts as used
+        running.push({ type: "Identifier", name });
+      } else if (member.value) defer(name, member.value); // an instance field: runs on `new`
+    }
+  };
+  const declaration = (node: Node) => {
+    if (node.type === "FunctionDeclaration" && node.id) {
+      declared.set(node.id.name, node);
+      defer(node.id.name, node);
+    } else if (node.type === "ClassDeclaration" && node.id) {
+      classParts(node.id.name, node);
+    } else if (node.type === "VariableDeclaration") {
+      for (const { id, init } of node.declarations) {
+        if (!init) continue;
+        const value = unparenthesized(init);
+        if (id.type !== "Identifier") running.push(init);
+        else if (value.type === "FunctionExpression" || value.type === "ArrowFunctionExpression") {
+          defer(id.name, value);
+        } else if (value.type === "ClassExpression") classParts(id.name, value);
+        else if (value.type === "ObjectExpression") {
+          deferred.set(id.name, deferred.get(id.name) ?? []);
+          for (const property of value.properties) {
+            const inner = property.value && unparenthesized(property.value);
+            if (property.computed || property.type !== "Property") running.push(property);
+            else if (
+              inner.type === "FunctionExpression" || inner.type === "ArrowFunctionExpression"
+            ) defer(id.name, inner);
+            else running.push(inner);
+          }
+        } else running.push(init);
+      }
+    } else {
+      running.push(node);
+    }
+  };
+  for (const statement of program.body) {
+    // `export { f }` names without running anything
+    if (statement.type === "ExportNamedDeclaration") {
+      if (statement.declaration) declaration(statement.declaration);
+    } else {
+      declaration(statement);
+    }
+  }
+  const reached = new Set<string>();
+  const pending: string[] = [];
+  const reach = (node: Node) => {
+    for (const name of names(node)) {
+      if (deferred.has(name) && !reached.has(name)) {
+        reached.add(name);
+        pending.push(name);
+      }
+    }
+  };
+  for (const node of running) reach(node);
+  while (pending.length > 0) for (const node of deferred.get(pending.pop()!)!) reach(node);
+  return { declared, reached };
 }
 
 /**
@@ -109,83 +247,69 @@ export function hintEagerCompilation(code: string): Hinted {
     sourceType: "module",
     preserveParens: true,
   });
-  const edits: { at: number; text: string }[] = [];
+  const edits: Edit[] = [];
   const leaf = !program.body.some((statement: Node) =>
     statement.type === "ImportDeclaration" ||
     ((statement.type === "ExportNamedDeclaration" || statement.type === "ExportAllDeclaration") &&
       statement.source)
   );
 
-  // Top-level declarations, and which of them module evaluation can reach.
-  const declared = new Map<string, Node>();
-  for (const statement of program.body) {
-    if (statement.type === "FunctionDeclaration" && statement.id) {
-      declared.set(statement.id.name, statement);
-    }
-  }
-  const reached = new Set<string>();
-  const pending: string[] = [];
-  for (const statement of program.body) {
-    // a declaration runs nothing; `export { f }` names without running
-    if (statement.type === "FunctionDeclaration") continue;
-    if (statement.type === "ExportNamedDeclaration" && !statement.declaration) continue;
-    for (const name of names(statement, true, new Set())) {
-      if (declared.has(name) && !reached.has(name)) {
-        reached.add(name);
-        pending.push(name);
-      }
-    }
-  }
-  while (pending.length > 0) {
-    const used = names(declared.get(pending.pop()!)!.body, false, new Set());
-    for (const name of used) {
-      if (declared.has(name) && !reached.has(name)) {
-        reached.add(name);
-        pending.push(name);
-      }
-    }
-  }
+  const { declared, reached } = reachedByEvaluation(program);
   const reassigned = assigned(program);
 
   let declarations = 0;
   const kept: string[] = [];
-  const converted = new Set<Node>();
   for (const [name, declaration] of declared) {
     if (!leaf || reached.has(name) || reassigned.has(name)) {
       kept.push(name);
       continue;
     }
-    edits.push({ at: declaration.start, text: `var ${name} = (` });
-    edits.push({ at: declaration.end, text: ");" });
-    converted.add(declaration);
+    const { start, end } = declaration;
+    edits.push({ start, end: start, text: `var ${name} = (`, side: "open", depth: 0 });
+    edits.push({ start: end, end, text: ");", side: "close", depth: 0 });
     declarations++;
   }
 
-  // Nested function expressions that are not parenthesized yet.
+  // Nested function expressions without parentheses, and arrows.
   let expressions = 0;
-  const stack: { node: Node; parent: Node | undefined }[] = [{ node: program, parent: undefined }];
+  let arrows = 0;
+  const stack: { node: Node; parent: Node | undefined; depth: number }[] = [
+    { node: program, parent: undefined, depth: 0 },
+  ];
   while (stack.length > 0) {
-    const { node, parent } = stack.pop()!;
+    const { node, parent, depth } = stack.pop()!;
     if (
       node.type === "FunctionExpression" &&
       parent?.type !== "ParenthesizedExpression" &&
       parent?.type !== "MethodDefinition" &&
       !(parent?.type === "Property" && (parent.method || parent.kind !== "init"))
     ) {
-      edits.push({ at: node.start, text: "(" });
-      edits.push({ at: node.end, text: ")" });
+      edits.push({ start: node.start, end: node.start, text: "(", side: "open", depth });
+      edits.push({ start: node.end, end: node.end, text: ")", side: "close", depth });
       expressions++;
     }
-    for (const child of children(node)) stack.push({ node: child, parent: node });
+    if (
+      node.type === "ArrowFunctionExpression" && !usesOwnBindings(node) &&
+      !node.params.some(holdsFunction)
+    ) {
+      const params = node.params.length === 0
+        ? ""
+        : code.slice(node.params[0].start, node.params[node.params.length - 1].end);
+      const head = `(${node.async ? "async " : ""}function (${params}) `;
+      const { body } = node;
+      edits.push({ start: node.start, end: body.start, text: head, side: "open", depth });
+      if (node.expression) {
+        edits.push({ start: body.start, end: body.start, text: "{ return ", side: "open", depth });
+        edits.push({ start: body.end, end: body.end, text: "; })", side: "close", depth });
+      } else {
+        edits.push({ start: node.end, end: node.end, text: ")", side: "close", depth });
+      }
+      arrows++;
+    }
+    for (const child of children(node)) stack.push({ node: child, parent: node, depth: depth + 1 });
   }
 
-  // Applied from the end, so earlier offsets stay valid. Text inserted later at one offset lands
-  // before text inserted there earlier, so at one offset the opening text is inserted first and a
-  // closing one (which belongs to a function that ends there) lands before it.
-  edits.sort((a, b) => b.at - a.at || (a.text.startsWith(")") ? 1 : -1));
-  let out = code;
-  for (const { at, text } of edits) out = out.slice(0, at) + text + out.slice(at);
-  return { code: out, declarations, expressions, kept };
+  return { code: apply(code, edits), declarations, expressions, arrows, kept };
 }
 
 /**

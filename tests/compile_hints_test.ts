@@ -86,8 +86,9 @@ Deno.test("compile hints: nested function expressions get parentheses; methods, 
     "}",
   ].join("\n");
   const hinted = hintEagerCompilation(code);
-  // `export function` is an export statement, not a bare declaration: left as it is
-  assert.equal(hinted.declarations, 0);
+  // `export function make` becomes `export var make = (function make …)`
+  assert.equal(hinted.declarations, 1);
+  assert.match(hinted.code, /^export var make = \(function make\(\) \{/);
   assert.equal(hinted.expressions, 2);
   assert.match(hinted.code, /plain: \(function \(\) \{ return 3; \}\)/);
   assert.match(hinted.code, /\(async function named\(\) \{ return 6; \}\)\]/);
@@ -111,12 +112,98 @@ Deno.test("compile hints: nested function expressions get parentheses; methods, 
   assert.equal(await named(), 6);
 });
 
+Deno.test("compile hints: code a top-level call may run keeps what it names hoisted; deferred bodies do not", async () => {
+  const code = [
+    "const early = [1].map((x) => viaCallback(x));", // the arrow runs now
+    "const helper = () => viaArrow();",
+    "const now = helper();", // a bound arrow, called now
+    "class Kept { static made = viaStatic(); method() { return viaMethod(); } }",
+    "class Lazy { method() { return onlyLater(); } }",
+    "const proto = { method() { return viaObject(); } };",
+    "function viaCallback(x) { return x; }",
+    "function viaArrow() { return 2; }",
+    "function viaStatic() { return 3; }",
+    "function viaMethod() { return 4; }",
+    "function onlyLater() { return 5; }",
+    "function viaObject() { return 6; }",
+    "export { early, now, Kept, Lazy, proto };",
+  ].join("\n");
+  const hinted = hintEagerCompilation(code);
+  // Kept is reached (its static field runs), so its methods' names are too
+  assert.deepEqual(hinted.kept.sort(), ["viaArrow", "viaCallback", "viaMethod", "viaStatic"]);
+  assert.equal(hinted.declarations, 2); // onlyLater, viaObject
+  const module = await run(hinted.code);
+  assert.deepEqual(module.early, [1]);
+  assert.equal(module.now, 2);
+  const { Kept, Lazy, proto } = module as unknown as {
+    Kept: new () => { method(): number };
+    Lazy: new () => { method(): number };
+    proto: { method(): number };
+  };
+  assert.deepEqual([new Kept().method(), new Lazy().method(), proto.method()], [4, 5, 6]);
+});
+
+Deno.test("compile hints: arrows that bind nothing of their own become parenthesized function expressions", async () => {
+  const code = [
+    "export const concise = (a, b = 2) => a + b;",
+    "export const object = () => ({ value: 1 });",
+    "export const single = x => x * 3;",
+    "export const rest = async (...xs) => { return xs.length; };",
+    "export const destructured = ({ a }, [b]) => a + b;",
+    "export const curried = (a) => (b) => a - b;",
+    "export class Holder {",
+    "  value = 7;",
+    "  usesThis = () => this.value;",
+    "  nested = () => [1].map(() => this.value);",
+    "  usesArguments() { return [1].map(() => arguments.length); }",
+    "}",
+  ].join("\n");
+  const hinted = hintEagerCompilation(code);
+  assert.equal(hinted.arrows, 7);
+  assert.match(hinted.code, /concise = \(function \(a, b = 2\) \{ return a \+ b; \}\);/);
+  assert.match(hinted.code, /object = \(function \(\) \{ return \(\{ value: 1 \}\); \}\);/);
+  assert.match(
+    hinted.code,
+    /curried = \(function \(a\) \{ return \(function \(b\) \{ return a - b; \}\); \}\);/,
+  );
+  assert.match(hinted.code, /usesThis = \(\) => this\.value/);
+  assert.match(hinted.code, /nested = \(\) => \[1\]\.map\(\(\) => this\.value\)/);
+  assert.match(hinted.code, /map\(\(\) => arguments\.length\)/);
+  const module = await run(hinted.code) as Record<string, (...args: never[]) => unknown>;
+  const m = module as unknown as {
+    concise(a: number, b?: number): number;
+    object(): { value: number };
+    single(x: number): number;
+    rest(...xs: number[]): Promise<number>;
+    destructured(a: { a: number }, b: number[]): number;
+    curried(a: number): (b: number) => number;
+    Holder: new () => {
+      usesThis(): number;
+      nested(): number[];
+      usesArguments(...a: number[]): number[];
+    };
+  };
+  assert.equal(m.concise(1), 3);
+  assert.deepEqual(m.object(), { value: 1 });
+  assert.equal(m.single(2), 6);
+  assert.equal(await m.rest(1, 2, 3), 3);
+  assert.equal(m.destructured({ a: 1 }, [2]), 3);
+  assert.equal(m.curried(5)(3), 2);
+  const holder = new m.Holder();
+  assert.equal(holder.usesThis(), 7);
+  assert.deepEqual(holder.nested(), [7]);
+  assert.deepEqual(holder.usesArguments(1, 2), [2]);
+  // a function bound to a name keeps the name an arrow had (stack traces read the same)
+  assert.equal(m.concise.name, "concise");
+  assert.equal(m.rest.name, "rest");
+});
+
 Deno.test("compile hints: a function that is assigned to is left a declaration", () => {
   const code =
     "function f() { return 1; }\nexport function reset() { f = () => 2; }\nexport { f };";
   const hinted = hintEagerCompilation(code);
   assert.deepEqual(hinted.kept, ["f"]);
-  assert.equal(hinted.declarations, 0);
+  assert.match(hinted.code, /^function f\(\) \{ return 1; \}$/m);
 });
 
 Deno.test("compile hints: the built first-call chunk is hinted, and hinting it again changes nothing", async () => {
@@ -129,6 +216,7 @@ Deno.test("compile hints: the built first-call chunk is hinted, and hinting it a
     const again = hintEagerCompilation(code);
     assert.equal(again.declarations, 0, `${chunk}: no declaration left to rewrite`);
     assert.equal(again.expressions, 0, `${chunk}: no expression left to parenthesize`);
+    assert.equal(again.arrows, 0, `${chunk}: no arrow left to rewrite`);
     assert.equal(again.code, code);
     assert.match(code, /^var createFetch = \(function createFetch\(/m);
   }
