@@ -122,10 +122,9 @@ async function hintFirstCall(dir: string): Promise<void> {
         pending.push(target);
       }
     }
-  }
-  for (const file of seen) {
-    const code = await Deno.readTextFile(`${dir}/${file}`);
-    await Deno.writeTextFile(`${dir}/${file}`, hintEagerCompilation(code).code);
+    if (file !== FIRST_CALL_ENTRY) {
+      await Deno.writeTextFile(`${dir}/${file}`, hintEagerCompilation(code).code);
+    }
   }
 }
 
