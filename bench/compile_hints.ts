@@ -55,10 +55,10 @@ const dirs = { hinted: await packageDir(true), plain: await packageDir(false) };
 const { base, stop } = await startServer();
 const rows: string[] = [];
 try {
-  const count = (cwd: string, program: string, flags: string[], load = false) =>
+  const count = (cwd: string, program: string, flags: string[]) =>
     instructions(
       ["run", "-A", ...flags, `--lock=${cwd}/deno.lock`, program, base],
-      { BENCH_NO_CALL: load ? "1" : "0" },
+      { BENCH_NO_CALL: "0" },
       '"uptime"',
       cwd,
     );

@@ -163,13 +163,14 @@ function reachedByEvaluation(program: Node): { declared: Map<string, Node>; reac
   const declared = new Map<string, Node>();
   const deferred = new Map<string, Node[]>();
   const running: Node[] = [];
-  const defer = (name: string, node: Node) => {
-    const list = deferred.get(name) ?? [];
-    list.push(node);
-    deferred.set(name, list);
+  /** The deferred parts of a binding, which is known from now on even with none. */
+  const partsOf = (name: string): Node[] => {
+    if (!deferred.has(name)) deferred.set(name, []);
+    return deferred.get(name)!;
   };
+  const defer = (name: string, node: Node) => partsOf(name).push(node);
   const classParts = (name: string, node: Node) => {
-    deferred.set(name, deferred.get(name) ?? []);
+    partsOf(name);
     if (node.superClass) running.push(node.superClass);
     for (const member of node.body.body) {
       if (member.computed) running.push(member.key);
@@ -196,7 +197,7 @@ function reachedByEvaluation(program: Node): { declared: Map<string, Node>; reac
           defer(id.name, value);
         } else if (value.type === "ClassExpression") classParts(id.name, value);
         else if (value.type === "ObjectExpression") {
-          deferred.set(id.name, deferred.get(id.name) ?? []);
+          partsOf(id.name);
           for (const property of value.properties) {
             const inner = property.value && unparenthesized(property.value);
             if (property.computed || property.type !== "Property") running.push(property);
@@ -248,11 +249,7 @@ export function hintEagerCompilation(code: string): Hinted {
     preserveParens: true,
   });
   const edits: Edit[] = [];
-  const leaf = !program.body.some((statement: Node) =>
-    statement.type === "ImportDeclaration" ||
-    ((statement.type === "ExportNamedDeclaration" || statement.type === "ExportAllDeclaration") &&
-      statement.source)
-  );
+  const leaf = importSources(program).length === 0;
 
   const { declared, reached } = reachedByEvaluation(program);
   const reassigned = assigned(program);
@@ -320,7 +317,11 @@ export function hintEagerCompilation(code: string): Hinted {
  * @throws {SyntaxError} When the code does not parse as a module.
  */
 export function staticImports(code: string): string[] {
-  const program = parse(code, { ecmaVersion: "latest", sourceType: "module" });
+  return importSources(parse(code, { ecmaVersion: "latest", sourceType: "module" }));
+}
+
+/** The specifiers of a parsed module's `import … from` and `export … from` statements. */
+function importSources(program: Node): string[] {
   return program.body.flatMap((statement: Node) =>
     (statement.type === "ImportDeclaration" || statement.type === "ExportNamedDeclaration" ||
         statement.type === "ExportAllDeclaration") && statement.source
