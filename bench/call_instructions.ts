@@ -8,6 +8,8 @@
  * `createFetch([])`, `createFetch([auth(…)])`, `createFetch([retry(), auth(…)])`, and
  * @badgateway/oauth2-client's `OAuth2Fetch`.
  *
+ * `BENCH_VARIANTS` (names, comma-separated: `plain,authfetch`) counts only those.
+ *
  * Needs valgrind (Debian: `apt-get install valgrind`).
  * Run: `deno run -A --lock=tests/deno.lock bench/call_instructions.ts` (part of `deno task bench`).
  *
@@ -26,6 +28,11 @@ const VARIANTS = [
   { name: "authfetch", label: "authfetch `createFetch([retry(), auth(tokenSource(…))])`" },
   { name: "badgateway", label: "@badgateway/oauth2-client `OAuth2Fetch`" },
 ];
+
+const only = Deno.env.get("BENCH_VARIANTS")?.split(",");
+if (only !== undefined) {
+  VARIANTS.splice(0, VARIANTS.length, ...VARIANTS.filter(({ name }) => only.includes(name)));
+}
 
 await requireValgrind("bench/call_instructions.ts");
 
@@ -55,7 +62,7 @@ try {
   await stop();
 }
 
-const plain = perCall.get("plain")!;
+const plain = perCall.get("plain") ?? NaN;
 const lines = [
   `Deno ${Deno.version.deno}; instructions per call with a cached token (${CALLS} calls, valgrind ` +
   "--tool=callgrind, the client's process only)",

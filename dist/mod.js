@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-IQILKOKH.js";
+} from "./chunk-LESM7JKK.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-WEBGBWIY.js";
+} from "./chunk-VS6QBEUM.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-OIBQDTHL.js";
+} from "./chunk-OWCN5UQ7.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-AOOBVRKC.js";
+} from "./chunk-OI64GKY7.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-2MR6CLB6.js";
+} from "./chunk-FQAGPGC7.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

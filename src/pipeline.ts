@@ -4,7 +4,9 @@
  * @module
  */
 
-import { pipelineRequest } from "./request_source.ts";
+import { directLane, laneCall, sendByLane } from "./direct_lane.ts";
+import { runPipeline } from "./pipeline_run.ts";
+import { pipelineRequest, REDIRECT } from "./request_source.ts";
 import { platformNext } from "./platform_next.ts";
 
 /**
@@ -100,9 +102,6 @@ export function compose(handlers: readonly Handler[], last: Next): Next {
   return next;
 }
 
-/** The statuses of a redirect `createFetch` follows (when the answer has a `Location`). */
-export const REDIRECT: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
-
 /**
  * Builds a function with the signature and semantics of `fetch` that runs every request through
  * `handlers`, first outermost.
@@ -149,36 +148,58 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
   const second: Handler | undefined = handlers.length === 2 ? handlers[1] : undefined;
   const tail = handlers.length > 2 ? compose(handlers.slice(1), last) : last;
 
-  return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;
-    const mode: RequestRedirect = init?.redirect ??
-      (input instanceof Request ? input.redirect : "follow");
-    const request = pipelineRequest(target, init);
-    const response = await enter(request, head, second, tail);
-    if (mode === "manual" || !REDIRECT.has(response.status)) return response;
-    // Following redirects by hand loads with the first one.
-    return (await import("./lazy.ts")).followRedirects(
-      request,
-      response,
-      mode,
-      maxRedirects,
-      (hop) => enter(hop, head, second, tail),
-    );
+  // Calls the direct lane can send skip the pipeline's own Request (direct_lane.ts).
+  const lane = options.fetch === undefined ? directLane(handlers) : undefined;
+
+  return function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    try {
+      const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;
+      if (lane !== undefined) {
+        const call = laneCall(target, init, lane.tokens !== undefined);
+        if (call !== undefined) {
+          return sendByLane(
+            lane,
+            call,
+            target as string | URL,
+            init,
+            head,
+            second,
+            tail,
+            maxRedirects,
+            viaPipeline,
+          );
+        }
+      }
+      return viaPipeline(target, init, head, second, tail, maxRedirects);
+    } catch (error) {
+      // as `fetch` does: a call that cannot be made rejects, it never throws
+      return Promise.reject(error);
+    }
   };
 }
 
-/**
- * Runs a request through a pipeline: `head` with, as its `next`, `second` (called with `tail`) or
- * `tail`; without `head`, `tail` alone.
- */
-function enter(
-  request: Request,
+/** A call through the handlers: the pipeline's `Request`, the handlers, and redirects followed by hand. */
+async function viaPipeline(
+  target: RequestInfo | URL,
+  init: RequestInit | undefined,
   head: Handler | undefined,
   second: Handler | undefined,
   tail: Next,
+  maxRedirects: number,
 ): Promise<Response> {
-  if (head === undefined) return tail(request);
-  return head(request, second === undefined ? tail : (inner) => second(inner, tail));
+  const mode: RequestRedirect = init?.redirect ??
+    (target instanceof Request ? target.redirect : "follow");
+  const request = pipelineRequest(target, init);
+  const response = await runPipeline(request, head, second, tail);
+  if (mode === "manual" || !REDIRECT.has(response.status)) return response;
+  // Following redirects by hand loads with the first one.
+  return (await import("./lazy.ts")).followRedirects(
+    request,
+    response,
+    mode,
+    maxRedirects,
+    (hop) => runPipeline(hop, head, second, tail),
+  );
 }
 
 let sharedNext: Next | undefined;

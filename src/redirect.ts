@@ -6,7 +6,8 @@
  * @module
  */
 
-import { type Next, REDIRECT, safeUrl } from "./pipeline.ts";
+import { type Next, safeUrl } from "./pipeline.ts";
+import { REDIRECT } from "./request_source.ts";
 import { bodySource, headersFor, markHop } from "./replay.ts";
 
 /** Headers never sent to another origin than the request's. */

@@ -20,6 +20,8 @@ export const FIRST_ORIGIN: WeakMap<Request, string> = new WeakMap<Request, strin
 /** Where the body of each request the pipeline built comes from. */
 export const SOURCES: WeakMap<Request, BodySource> = new WeakMap<Request, BodySource>();
 const ONCE: BodySource = { kind: "once" };
+/** The statuses of a redirect `createFetch` follows (when the answer has a `Location`). */
+export const REDIRECT: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 /** Methods whose requests carry no body. */
 export const NO_BODY: ReadonlySet<string> = new Set(["GET", "HEAD"]);
 

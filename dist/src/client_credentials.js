@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-AOOBVRKC.js";
+} from "../chunk-OI64GKY7.js";
 export {
   auth,
   clientCredentials,

@@ -6,6 +6,7 @@
 
 import type { DPoPKey } from "../oauth/dpop.ts";
 import type { Handler, Next } from "../pipeline.ts";
+import { AUTH_TOKENS } from "../lane_handlers.ts";
 import { redirectedFrom } from "../request_source.ts";
 import type { TokenSource } from "../tokens/source.ts";
 import { headerValue } from "../tokens/token_read.ts";
@@ -75,18 +76,8 @@ export interface AuthOptions {
  */
 export function auth(tokens: TokenSource, options?: AuthOptions): Handler {
   const settings = options === undefined || isDefault(options) ? DEFAULTS : settingsOf(options);
-  return async function auth(request: Request, next: Next): Promise<Response> {
-    const origin = originOf(request.url);
-    const decisions = settings.decisions;
-    let ok = decisions?.get(origin);
-    if (ok === undefined) {
-      ok = settings.allowed(new URL(request.url));
-      if (decisions !== undefined) {
-        if (decisions.size >= 256) decisions.clear();
-        decisions.set(origin, ok);
-      }
-    }
-    if (!ok) return next(request);
+  const handler = async function auth(request: Request, next: Next): Promise<Response> {
+    if (!allowedBy(settings, request.url)) return next(request);
     const first = redirectedFrom(request);
     if (first !== undefined && first !== new URL(request.url).origin) return next(request);
     if (settings.keepExisting && request.headers.has("authorization")) return next(request);
@@ -113,6 +104,39 @@ export function auth(tokens: TokenSource, options?: AuthOptions): Handler {
     const { refreshRejected } = await import("../lazy.ts");
     return refreshRejected(tokens, request, next, token.accessToken, response);
   };
+  // createFetch() sends calls through an auth() at its defaults by its direct lane (direct_lane.ts).
+  if (settings === DEFAULTS) AUTH_TOKENS.set(handler, tokens);
+  return handler;
+}
+
+/**
+ * Whether the default origin policy lets a token go to `url` (any `https:` origin and loopback
+ * `http:`), as `auth()` at its defaults decides it for the caller's own request.
+ *
+ * @param url An absolute `http:` or `https:` URL.
+ * @returns Whether a token is attached.
+ * @throws {TypeError} When `url` is not a URL.
+ */
+export function allowedByDefault(url: string): boolean {
+  return allowedBy(DEFAULTS, url);
+}
+
+/**
+ * The origin decision of `settings` for `url`, cached per origin (`scheme://authority`, which alone
+ * decides it) unless the policy is a predicate.
+ */
+function allowedBy(settings: Settings, url: string): boolean {
+  const origin = originOf(url);
+  const decisions = settings.decisions;
+  let ok = decisions?.get(origin);
+  if (ok === undefined) {
+    ok = settings.allowed(new URL(url));
+    if (decisions !== undefined) {
+      if (decisions.size >= 256) decisions.clear();
+      decisions.set(origin, ok);
+    }
+  }
+  return ok;
 }
 
 /** The options of one `auth()`, resolved; the defaults' are one object shared by all. */
@@ -161,7 +185,12 @@ function settingsOf(options: AuthOptions): Settings {
   };
 }
 
-/** `scheme://authority` of a serialized URL (as `Request.url` always is), without parsing it. */
+/**
+ * `scheme://authority` of an absolute URL, without parsing it: everything before the first `/` after
+ * `//`. The authority ends at the first `/`, `\\`, `?` or `#`, so this prefix holds all of it and
+ * decides the origin a URL parser finds, for a serialized URL (`Request.url`) as for the string a
+ * caller gave.
+ */
 function originOf(url: string): string {
   const slash = url.indexOf("/", url.indexOf("//") + 2);
   return slash === -1 ? url : url.slice(0, slash);

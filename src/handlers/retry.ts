@@ -4,6 +4,7 @@
  * @module
  */
 
+import { RETRY_POLICIES } from "../lane_handlers.ts";
 import type { Handler, Next } from "../pipeline.ts";
 
 /**
@@ -185,8 +186,8 @@ function policyOf(options: RetryOptions): Policy {
 function retryHandler(policy: Policy): Handler {
   // The first attempt; what follows a failed one (backoff, Retry-After, replaying the body) is in
   // retry_loop.ts, loaded with the first attempt that fails.
-  return async function retry(request: Request, next: Next): Promise<Response> {
-    if (policy.retries === 0 || !policy.methods.has(request.method)) return next(request);
+  const handler = async function retry(request: Request, next: Next): Promise<Response> {
+    if (!retriesMethod(policy, request.method)) return next(request);
     let response: Response;
     try {
       response = await next(request);
@@ -197,22 +198,44 @@ function retryHandler(policy: Policy): Handler {
     if (!retriesAnswer(policy, response, request.signal)) return response;
     return (await import("../lazy.ts")).retryFrom(policy, request, next, response, undefined);
   };
+  // createFetch()'s direct lane (direct_lane.ts) runs the same policy.
+  RETRY_POLICIES.set(handler, policy);
+  return handler;
+}
+
+/**
+ * Whether `policy` retries a request with this method at all (the handler passes others on untouched).
+ *
+ * @param policy The policy.
+ * @param method The request's method, upper case.
+ * @returns Whether a failed attempt may be retried.
+ */
+export function retriesMethod(policy: Policy, method: string): boolean {
+  return policy.retries !== 0 && policy.methods.has(method);
 }
 
 /**
  * Whether an attempt's answer is worth another attempt under `policy`: a retryable status, and the
  * caller has not aborted. (Whether one is left is the caller's to know.)
  */
-export function retriesAnswer(policy: Policy, response: Response, signal: AbortSignal): boolean {
-  return policy.statuses.has(response.status) && !signal.aborted;
+export function retriesAnswer(
+  policy: Policy,
+  response: Response,
+  signal: AbortSignal | undefined,
+): boolean {
+  return policy.statuses.has(response.status) && signal?.aborted !== true;
 }
 
 /**
  * Whether what an attempt threw is worth another attempt under `policy`: a network error, network
  * errors are retried, and the caller has not aborted.
  */
-export function retriesFailure(policy: Policy, error: unknown, signal: AbortSignal): boolean {
-  return !signal.aborted && policy.retryNetworkErrors && isNetworkError(error);
+export function retriesFailure(
+  policy: Policy,
+  error: unknown,
+  signal: AbortSignal | undefined,
+): boolean {
+  return signal?.aborted !== true && policy.retryNetworkErrors && isNetworkError(error);
 }
 
 /** A failure worth another attempt: the platform's `TypeError`, a timeout, a dropped connection. */

@@ -13,8 +13,11 @@
 import type { Token } from "./token.ts";
 import { decodeJwtClaims } from "../jwt_claims.ts";
 
-/** Tokens already found fit for a header (a cached token is checked once, not on every request). */
-export const CHECKED: WeakSet<object> = new WeakSet<object>();
+/**
+ * The `Authorization` value of each token already found fit for a header: a cached token is checked
+ * and its value built once, not on every request.
+ */
+const HEADERS: WeakMap<object, string> = new WeakMap<object, string>();
 
 /** An HTTP authentication scheme (a `token`, RFC 9110 §5.6.2), at most 64 characters. */
 export const SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
@@ -57,13 +60,14 @@ export function headerFits(accessToken: string, tokenType: string): boolean {
  * @returns The header value, or `undefined`.
  */
 export function headerValue(token: Pick<Token, "accessToken" | "tokenType">): string | undefined {
-  if (!CHECKED.has(token)) {
-    if (!headerFits(token.accessToken, token.tokenType)) return undefined;
-    CHECKED.add(token);
-  }
+  const known = HEADERS.get(token);
+  if (known !== undefined) return known;
+  if (!headerFits(token.accessToken, token.tokenType)) return undefined;
   const type = token.tokenType.toLowerCase();
   const scheme = type === "bearer" ? "Bearer" : type === "dpop" ? "DPoP" : token.tokenType;
-  return `${scheme} ${token.accessToken}`;
+  const value = `${scheme} ${token.accessToken}`;
+  HEADERS.set(token, value);
+  return value;
 }
 
 /**

@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-IQILKOKH.js";
+} from "../../chunk-LESM7JKK.js";
 import {
   FileStore
-} from "../../chunk-K5UPOO3F.js";
-import "../../chunk-C4I5S7BE.js";
+} from "../../chunk-6X7IXG4R.js";
+import "../../chunk-WGYTNFCZ.js";
 import {
   discover,
   loadJose
-} from "../../chunk-OIBQDTHL.js";
+} from "../../chunk-OWCN5UQ7.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-AOOBVRKC.js";
+} from "../../chunk-OI64GKY7.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-2MR6CLB6.js";
+} from "../../chunk-FQAGPGC7.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

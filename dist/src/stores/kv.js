@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-C4I5S7BE.js";
+} from "../../chunk-WGYTNFCZ.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-2MR6CLB6.js";
+} from "../../chunk-FQAGPGC7.js";
 
 // src/stores/kv.ts
 var KvStore = class {

@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-C4I5S7BE.js";
-import "../../chunk-2MR6CLB6.js";
+} from "../../chunk-WGYTNFCZ.js";
+import "../../chunk-FQAGPGC7.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
