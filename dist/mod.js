@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-LESM7JKK.js";
+} from "./chunk-B6GNQYKJ.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-VS6QBEUM.js";
+} from "./chunk-T6FWNDF4.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-OWCN5UQ7.js";
+} from "./chunk-MHLBZHII.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-OI64GKY7.js";
+} from "./chunk-32S2EHNV.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-FQAGPGC7.js";
+} from "./chunk-MGUEGZ2G.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

@@ -22,44 +22,41 @@
  * @module
  */
 
-import { allowedByDefault } from "./handlers/auth.ts";
-import { isChallengeTokenSource } from "./handlers/challenge_source.ts";
-import { type Policy, retriesAnswer, retriesFailure, retriesMethod } from "./handlers/retry.ts";
-import { AUTH_TOKENS, RETRY_POLICIES } from "./lane_handlers.ts";
+import type { Lane } from "./lane_handlers.ts";
 import type { Handler, Next } from "./pipeline.ts";
-import { runPipeline } from "./pipeline_run.ts";
-import { pipelineRequest, REDIRECT } from "./request_source.ts";
-import { tokenNow, type TokenSource } from "./tokens/source.ts";
-import { headerValue } from "./tokens/token_read.ts";
-
-/** What a pipeline's direct lane needs, found once by {@linkcode directLane}. */
-export interface Lane {
-  /** The token source of the pipeline's `auth()`, when it has one. */
-  tokens: TokenSource | undefined;
-  /** The policy of the pipeline's `retry()`, when it has one. */
-  policy: Policy | undefined;
-}
-
-/** The lane of a pipeline without handlers. */
-const BARE: Lane = { tokens: undefined, policy: undefined };
+import type { LaneStep } from "./direct_lane_steps.ts";
+import type { TokenSource } from "./tokens/source.ts";
+import type { Token } from "./tokens/token.ts";
 
 /**
- * The direct lane of a pipeline, when its handlers are ones the lane can stand in for.
- *
- * @param handlers The pipeline's handlers, outermost first.
- * @returns The lane, or `undefined` when every call goes through the handlers.
+ * What the lane calls of the rest of the library, handed over by `pipeline.ts` when it loads the lane:
+ * a chunk of its own that imports nothing adds no split to the first download of the modules it
+ * would share with it.
  */
-export function directLane(handlers: readonly Handler[]): Lane | undefined {
-  if (handlers.length === 0) return BARE;
-  const tokens = AUTH_TOKENS.get(handlers[handlers.length - 1]);
-  if (tokens === undefined) return undefined;
-  if (handlers.length === 1) return { tokens, policy: undefined };
-  const policy = handlers.length === 2 ? RETRY_POLICIES.get(handlers[0]) : undefined;
-  return policy === undefined ? undefined : { tokens, policy };
+export interface LaneKit {
+  /** `auth()`'s default origin decision (`allowedByDefault()`). */
+  allowed: (url: string) => boolean;
+  /** Whether a source signs in from challenges (`isChallengeTokenSource()`). */
+  challenge: (tokens: TokenSource) => boolean;
+  /** A token's `Authorization` value (`headerValue()`). */
+  headerValue: (token: Token) => string | undefined;
+  /** The statuses of a redirect `createFetch()` follows. */
+  redirect: ReadonlySet<number>;
+}
+
+let kit: LaneKit;
+
+/**
+ * Gives the lane what it calls; `pipeline.ts` does so once, as the lane loads.
+ *
+ * @param given The library's functions.
+ */
+export function equip(given: LaneKit): void {
+  kit = given;
 }
 
 /** What a call the lane takes sends, read from `fetch(input, init)`'s arguments. */
-interface Call {
+export interface Call {
   url: string;
   method: "GET" | "HEAD" | undefined;
   headers: Record<string, string> | undefined;
@@ -144,7 +141,8 @@ export type ViaPipeline = (
 /**
  * Sends a call by the lane: `auth()`'s origin decision and token, one `fetch(url, init)`, and, when its
  * answer or failure needs them, `auth()`'s, `retry()`'s and `createFetch()`'s own steps
- * ({@linkcode answered}, {@linkcode failed}).
+ * (`laneAnswered()`, `laneFailed()` in `direct_lane_steps.ts`, loaded with the first call that needs
+ * them).
  *
  * @param lane The pipeline's lane.
  * @param call The call, from {@linkcode laneCall}.
@@ -172,13 +170,12 @@ export async function sendByLane(
   const signal = call.signal;
   let header: string | undefined;
   let sentToken: string | undefined;
-  if (tokens !== undefined && allowedByDefault(call.url)) {
-    if (isChallengeTokenSource(tokens)) {
+  if (tokens !== undefined && kit.allowed(call.url)) {
+    if (kit.challenge(tokens)) {
       return viaPipeline(target, init, head, second, tail, maxRedirects);
     }
-    const now = tokenNow(tokens, signal);
-    const token = now instanceof Promise ? await now : now;
-    header = headerValue(token);
+    const token = await tokens.getToken({ signal });
+    header = kit.headerValue(token);
     if (header === undefined || token.dpopJkt !== undefined) {
       return viaPipeline(target, init, head, second, tail, maxRedirects);
     }
@@ -198,120 +195,16 @@ export async function sendByLane(
   try {
     response = await globalThis.fetch(call.url, sendInit);
   } catch (error) {
-    return failed({ lane, call, target, init, header, head, second, tail, maxRedirects }, error);
+    const step: LaneStep = { lane, call, target, init, header, head, second, tail, maxRedirects };
+    return (await import("./lazy.ts")).laneFailed(step, error);
   }
   const status = response.status;
   if (
-    (sentToken !== undefined && status === 401) || REDIRECT.has(status) ||
+    (sentToken !== undefined && status === 401) || kit.redirect.has(status) ||
     (lane.policy !== undefined && lane.policy.statuses.has(status))
   ) {
-    const step: Step = { lane, call, target, init, header, head, second, tail, maxRedirects };
-    return answered(step, response, sentToken);
+    const step: LaneStep = { lane, call, target, init, header, head, second, tail, maxRedirects };
+    return (await import("./lazy.ts")).laneAnswered(step, response, sentToken);
   }
   return response;
-}
-
-/** A call sent by the lane, for the steps that follow its answer. */
-interface Step {
-  lane: Lane;
-  call: Call;
-  target: string | URL;
-  init: RequestInit | undefined;
-  /** The `Authorization` value sent, when `auth()` attached one. */
-  header: string | undefined;
-  head: Handler | undefined;
-  second: Handler | undefined;
-  tail: Next;
-  maxRedirects: number;
-  /** The pipeline's request, once one is needed. */
-  request?: Request;
-}
-
-/** The request the pipeline would have had when it sent: its own, with `auth()`'s header set. */
-function requestOf(step: Step): Request {
-  if (step.request === undefined) {
-    step.request = pipelineRequest(step.target, step.init);
-    if (step.header !== undefined) step.request.headers.set("authorization", step.header);
-  }
-  return step.request;
-}
-
-/** `retry()`'s `next`: `auth()` and the platform end. */
-function retried(step: Step): Next {
-  const auth = step.second!;
-  const tail = step.tail;
-  return (request) => auth(request, tail);
-}
-
-/** Whether `retry()` would retry this call at all. */
-function retries(step: Step): boolean {
-  const policy = step.lane.policy;
-  return policy !== undefined && retriesMethod(policy, step.call.method ?? "GET");
-}
-
-/**
- * What the pipeline does with an answer the lane got: `auth()` refreshes and replays on a 401 for the
- * token it sent, `retry()` retries a retryable status, `createFetch()` follows a redirect.
- */
-async function answered(
-  step: Step,
-  response: Response,
-  sentToken: string | undefined,
-): Promise<Response> {
-  const lazy = await import("./lazy.ts");
-  if (sentToken !== undefined && response.status === 401) {
-    response = await lazy.refreshRejected(
-      step.lane.tokens!,
-      requestOf(step),
-      step.tail,
-      sentToken,
-      response,
-    );
-  }
-  if (retries(step) && retriesAnswer(step.lane.policy!, response, step.call.signal)) {
-    response = await lazy.retryFrom(
-      step.lane.policy!,
-      requestOf(step),
-      retried(step),
-      response,
-      undefined,
-    );
-  }
-  return follow(step, response);
-}
-
-/**
- * What the pipeline does when the lane's send fails: the platform end cleans the error (the caller's
- * own abort reason passes as it is), `retry()` retries a network error.
- */
-async function failed(step: Step, error: unknown): Promise<Response> {
-  const signal = step.call.signal;
-  if (signal !== undefined && signal.aborted && error === signal.reason) throw error;
-  const lazy = await import("./lazy.ts");
-  // A request the platform refused to build (a URL that does not parse) fails here as it would have in
-  // the pipeline, before anything was sent.
-  const request = requestOf(step);
-  const cleaned = lazy.cleanSendError(error, request);
-  if (!retries(step) || !retriesFailure(step.lane.policy!, cleaned, signal)) throw cleaned;
-  const response = await lazy.retryFrom(
-    step.lane.policy!,
-    request,
-    retried(step),
-    undefined,
-    cleaned,
-  );
-  return follow(step, response);
-}
-
-/** `createFetch()`'s redirect step: a redirect is followed by hand, every hop through the handlers. */
-async function follow(step: Step, response: Response): Promise<Response> {
-  if (!REDIRECT.has(response.status)) return response;
-  const { head, second, tail } = step;
-  return (await import("./lazy.ts")).followRedirects(
-    requestOf(step),
-    response,
-    "follow",
-    step.maxRedirects,
-    (hop) => runPipeline(hop, head, second, tail),
-  );
 }

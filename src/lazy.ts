@@ -44,6 +44,7 @@ export { onBodyEnd } from "./body_deadline.ts";
 export { readStream } from "./read_stream.ts";
 export { retriedAttempts } from "./oauth/endpoint_retry.ts";
 export { followRedirects } from "./redirect.ts";
+export { laneAnswered, laneFailed } from "./direct_lane_steps.ts";
 export { cleanSendError } from "./platform_error.ts";
 export { OAuthError, TimeoutError } from "./errors.ts";
 export { refreshRejected } from "./handlers/refresh_on_401.ts";

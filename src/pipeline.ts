@@ -4,7 +4,11 @@
  * @module
  */
 
-import { directLane, laneCall, sendByLane } from "./direct_lane.ts";
+import type { LaneKit } from "./direct_lane.ts";
+import { allowedByDefault } from "./handlers/auth.ts";
+import { isChallengeTokenSource } from "./handlers/challenge_source.ts";
+import { directLane } from "./lane_handlers.ts";
+import { headerValue } from "./tokens/token_read.ts";
 import { runPipeline } from "./pipeline_run.ts";
 import { pipelineRequest, REDIRECT } from "./request_source.ts";
 import { platformNext } from "./platform_next.ts";
@@ -154,10 +158,12 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
   return function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     try {
       const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;
-      if (lane !== undefined) {
-        const call = laneCall(target, init, lane.tokens !== undefined);
+      const by = laneModule;
+      if (lane !== undefined && by === undefined && ++laneCalls === 2) loadDirectLane();
+      if (lane !== undefined && by !== undefined) {
+        const call = by.laneCall(target, init, lane.tokens !== undefined);
         if (call !== undefined) {
-          return sendByLane(
+          return by.sendByLane(
             lane,
             call,
             target as string | URL,
@@ -176,6 +182,32 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
       return Promise.reject(error);
     }
   };
+}
+
+/** The direct lane's code, once loaded. */
+let laneModule: typeof import("./direct_lane.ts") | undefined;
+let laneLoad: Promise<void> | undefined;
+/** Calls a pipeline with a lane made before the lane's code was asked for. */
+let laneCalls = 0;
+
+/**
+ * Loads the direct lane's code. A process asks for it with the second call a pipeline with a lane
+ * makes (so a process that makes one call, a CLI or an edge function's cold start, never loads it);
+ * until it has loaded, calls go through the handlers.
+ *
+ * @returns When the lane is in use (a lane that fails to load leaves every call to the handlers).
+ */
+export function loadDirectLane(): Promise<void> {
+  return laneLoad ??= import("./direct_lane.ts").then((loaded) => {
+    const kit: LaneKit = {
+      allowed: allowedByDefault,
+      challenge: isChallengeTokenSource,
+      headerValue,
+      redirect: REDIRECT,
+    };
+    loaded.equip(kit);
+    laneModule = loaded;
+  }, () => {});
 }
 
 /** A call through the handlers: the pipeline's `Request`, the handlers, and redirects followed by hand. */

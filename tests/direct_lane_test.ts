@@ -21,6 +21,10 @@ import {
   tokenSource,
 } from "../mod.ts";
 import { laneCall } from "../src/direct_lane.ts";
+import { loadDirectLane } from "../src/pipeline.ts";
+
+// The lane's code loads with a process's second call through a pipeline that has a lane.
+await loadDirectLane();
 import { ConnReader, listenRaw, readHttpRequest, type WireRequest } from "./peers/raw_socket.ts";
 
 const encoder = new TextEncoder();

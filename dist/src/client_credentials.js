@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-OI64GKY7.js";
+} from "../chunk-32S2EHNV.js";
 export {
   auth,
   clientCredentials,

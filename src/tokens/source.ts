@@ -273,30 +273,6 @@ interface Inflight {
   stale: string | undefined;
 }
 
-/** `getToken()` of a {@linkcode CachingTokenSource}, without a promise for a token it holds. */
-let tokenOf: (
-  source: CachingTokenSource,
-  signal: AbortSignal | undefined,
-) => Token | Promise<Token>;
-
-/**
- * The token a source gives now, the way `getToken({ signal })` gives it: for the sources
- * {@linkcode tokenSource} makes, a fresh cached token as it is, with no promise to wait for (the
- * per-call path of `createFetch()`'s direct lane); for any other source, its `getToken()`.
- *
- * @param tokens The source.
- * @param signal Stops the caller's wait.
- * @returns The token, or a promise of it.
- */
-export function tokenNow(
-  tokens: TokenSource,
-  signal: AbortSignal | undefined,
-): Token | Promise<Token> {
-  return tokens instanceof CachingTokenSource
-    ? tokenOf(tokens, signal)
-    : tokens.getToken({ signal });
-}
-
 class CachingTokenSource implements ManagedTokenSource {
   #grant: Grant;
   #config: Config;
@@ -341,37 +317,25 @@ class CachingTokenSource implements ManagedTokenSource {
   }
 
   getToken(options: GetTokenOptions = {}): Promise<Token> {
-    const token = this.#cached(options.rejected);
-    if (token !== undefined) return Promise.resolve(token);
-    return this.#renew(options.rejected ?? this.#token?.accessToken, options.signal);
-  }
-
-  /**
-   * The token `getToken()` answers at once, after the same bookkeeping (a pending store write flushed
-   * soon, a refresh ahead of expiry started in the background); `undefined` when a caller would wait.
-   */
-  #cached(rejected: string | undefined): Token | undefined {
     const refresh = this.#store?.refresh;
     if (refresh?.pending) refresh.flushSoon();
     const token = this.#token;
-    if (token === undefined || token.accessToken === rejected) return undefined;
-    const expiresAt = token.expiresAt;
-    if (expiresAt === undefined) return token;
-    const config = this.#config;
-    const now = config.now();
-    if (now >= expiresAt) return undefined;
-    if (
-      now >= refreshAt(token, config.refreshBefore)! && this.#inflight === undefined &&
-      now >= this.#backgroundBlockedUntil
-    ) {
-      this.#refreshInBackground(token);
+    if (token !== undefined && token.accessToken !== options.rejected) {
+      const expiresAt = token.expiresAt;
+      if (expiresAt === undefined) return Promise.resolve(token);
+      const config = this.#config;
+      const now = config.now();
+      if (now < expiresAt) {
+        if (
+          now >= refreshAt(token, config.refreshBefore)! && this.#inflight === undefined &&
+          now >= this.#backgroundBlockedUntil
+        ) {
+          this.#refreshInBackground(token);
+        }
+        return Promise.resolve(token);
+      }
     }
-    return token;
-  }
-
-  static {
-    tokenOf = (source, signal) =>
-      source.#cached(undefined) ?? source.#renew(source.#token?.accessToken, signal);
+    return this.#renew(options.rejected ?? token?.accessToken, options.signal);
   }
 
   async clear(): Promise<void> {

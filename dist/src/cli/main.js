@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-LESM7JKK.js";
+} from "../../chunk-B6GNQYKJ.js";
 import {
   FileStore
-} from "../../chunk-6X7IXG4R.js";
-import "../../chunk-WGYTNFCZ.js";
+} from "../../chunk-4MOPV7D4.js";
+import "../../chunk-ATWHXUDV.js";
 import {
   discover,
   loadJose
-} from "../../chunk-OWCN5UQ7.js";
+} from "../../chunk-MHLBZHII.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-OI64GKY7.js";
+} from "../../chunk-32S2EHNV.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-FQAGPGC7.js";
+} from "../../chunk-MGUEGZ2G.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

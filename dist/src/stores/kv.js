@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-WGYTNFCZ.js";
+} from "../../chunk-ATWHXUDV.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-FQAGPGC7.js";
+} from "../../chunk-MGUEGZ2G.js";
 
 // src/stores/kv.ts
 var KvStore = class {

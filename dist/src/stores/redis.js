@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-WGYTNFCZ.js";
-import "../../chunk-FQAGPGC7.js";
+} from "../../chunk-ATWHXUDV.js";
+import "../../chunk-MGUEGZ2G.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
