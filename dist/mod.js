@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-B6GNQYKJ.js";
+} from "./chunk-AUTUDISN.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-T6FWNDF4.js";
+} from "./chunk-NDOTNZPA.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-MHLBZHII.js";
+} from "./chunk-LO4A4EKI.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-32S2EHNV.js";
+} from "./chunk-ZY2YA2RM.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-MGUEGZ2G.js";
+} from "./chunk-NQKTF4KF.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { LaneKit } from "./direct_lane.ts";
+import type { LaneKit, ViaPipeline } from "./direct_lane.ts";
 import { allowedByDefault } from "./handlers/auth.ts";
 import { isChallengeTokenSource } from "./handlers/challenge_source.ts";
 import { directLane } from "./lane_handlers.ts";
@@ -211,14 +211,7 @@ export function loadDirectLane(): Promise<void> {
 }
 
 /** A call through the handlers: the pipeline's `Request`, the handlers, and redirects followed by hand. */
-async function viaPipeline(
-  target: RequestInfo | URL,
-  init: RequestInit | undefined,
-  head: Handler | undefined,
-  second: Handler | undefined,
-  tail: Next,
-  maxRedirects: number,
-): Promise<Response> {
+const viaPipeline: ViaPipeline = async (target, init, head, second, tail, maxRedirects) => {
   const mode: RequestRedirect = init?.redirect ??
     (target instanceof Request ? target.redirect : "follow");
   const request = pipelineRequest(target, init);
@@ -232,7 +225,7 @@ async function viaPipeline(
     maxRedirects,
     (hop) => runPipeline(hop, head, second, tail),
   );
-}
+};
 
 let sharedNext: Next | undefined;
 

@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-32S2EHNV.js";
+} from "../chunk-ZY2YA2RM.js";
 export {
   auth,
   clientCredentials,

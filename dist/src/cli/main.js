@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-B6GNQYKJ.js";
+} from "../../chunk-AUTUDISN.js";
 import {
   FileStore
-} from "../../chunk-4MOPV7D4.js";
-import "../../chunk-ATWHXUDV.js";
+} from "../../chunk-UEFMXTVO.js";
+import "../../chunk-AAXFFBYY.js";
 import {
   discover,
   loadJose
-} from "../../chunk-MHLBZHII.js";
+} from "../../chunk-LO4A4EKI.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-32S2EHNV.js";
+} from "../../chunk-ZY2YA2RM.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-MGUEGZ2G.js";
+} from "../../chunk-NQKTF4KF.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

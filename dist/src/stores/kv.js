@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-ATWHXUDV.js";
+} from "../../chunk-AAXFFBYY.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-MGUEGZ2G.js";
+} from "../../chunk-NQKTF4KF.js";
 
 // src/stores/kv.ts
 var KvStore = class {

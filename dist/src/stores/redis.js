@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-ATWHXUDV.js";
-import "../../chunk-MGUEGZ2G.js";
+} from "../../chunk-AAXFFBYY.js";
+import "../../chunk-NQKTF4KF.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
