@@ -187,7 +187,7 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
 /** The direct lane's code, once loaded. */
 let laneModule: typeof import("./direct_lane.ts") | undefined;
 let laneLoad: Promise<void> | undefined;
-/** Calls a pipeline with a lane made before the lane's code was asked for. */
+/** Calls made through pipelines with a lane, counted until the lane's code is asked for. */
 let laneCalls = 0;
 
 /**
