@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-AUTUDISN.js";
+} from "./chunk-Z4XHLVA7.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-NDOTNZPA.js";
+} from "./chunk-IHSQ7RIS.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-LO4A4EKI.js";
+} from "./chunk-J4BGBQQO.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-ZY2YA2RM.js";
+} from "./chunk-2U34X3ZJ.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-NQKTF4KF.js";
+} from "./chunk-GILTIVTJ.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

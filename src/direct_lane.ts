@@ -79,14 +79,10 @@ export function laneCall(
   init: RequestInit | undefined,
   authorizes = true,
 ): Call | undefined {
-  let url: string;
-  if (typeof target === "string") {
-    if (!target.startsWith("https://") && !target.startsWith("http://")) return undefined;
-    url = target;
-  } else if (target instanceof URL) {
-    url = target.href;
-    if (!url.startsWith("https://") && !url.startsWith("http://")) return undefined;
-  } else return undefined;
+  const url = typeof target === "string" ? target : target instanceof URL ? target.href : undefined;
+  if (url === undefined || (!url.startsWith("https://") && !url.startsWith("http://"))) {
+    return undefined;
+  }
   if (init === undefined) return { url, method: undefined, headers: undefined, signal: undefined };
   let method: "GET" | "HEAD" | undefined;
   let headers: Record<string, string> | undefined;

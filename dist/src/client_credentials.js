@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-ZY2YA2RM.js";
+} from "../chunk-2U34X3ZJ.js";
 export {
   auth,
   clientCredentials,

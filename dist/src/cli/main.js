@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-AUTUDISN.js";
+} from "../../chunk-Z4XHLVA7.js";
 import {
   FileStore
-} from "../../chunk-UEFMXTVO.js";
-import "../../chunk-AAXFFBYY.js";
+} from "../../chunk-NKQTWQDZ.js";
+import "../../chunk-YWQUDAYU.js";
 import {
   discover,
   loadJose
-} from "../../chunk-LO4A4EKI.js";
+} from "../../chunk-J4BGBQQO.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-ZY2YA2RM.js";
+} from "../../chunk-2U34X3ZJ.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-NQKTF4KF.js";
+} from "../../chunk-GILTIVTJ.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

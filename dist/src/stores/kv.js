@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-AAXFFBYY.js";
+} from "../../chunk-YWQUDAYU.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-NQKTF4KF.js";
+} from "../../chunk-GILTIVTJ.js";
 
 // src/stores/kv.ts
 var KvStore = class {

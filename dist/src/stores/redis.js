@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-AAXFFBYY.js";
-import "../../chunk-NQKTF4KF.js";
+} from "../../chunk-YWQUDAYU.js";
+import "../../chunk-GILTIVTJ.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
