@@ -22,9 +22,9 @@
  * @module
  */
 
-import type { Lane } from "./lane_handlers.ts";
 import type { Handler, Next } from "./pipeline.ts";
 import type { LaneStep } from "./direct_lane_steps.ts";
+import type { Policy } from "./handlers/retry.ts";
 import type { TokenSource } from "./tokens/source.ts";
 import type { Token } from "./tokens/token.ts";
 
@@ -42,6 +42,10 @@ export interface LaneKit {
   headerValue: (token: Token) => string | undefined;
   /** The statuses of a redirect `createFetch()` follows. */
   redirect: ReadonlySet<number>;
+  /** The token source of each `auth()` at its defaults (`lane_handlers.ts`). */
+  authTokens: WeakMap<Handler, TokenSource>;
+  /** The policy of each `retry()`. */
+  retryPolicies: WeakMap<Handler, Policy>;
 }
 
 let kit: LaneKit;
@@ -53,6 +57,40 @@ let kit: LaneKit;
  */
 export function equip(given: LaneKit): void {
   kit = given;
+}
+
+/** What a pipeline's direct lane needs, found once by {@linkcode directLane}. */
+export interface Lane {
+  /** The token source of the pipeline's `auth()`, when it has one. */
+  tokens: TokenSource | undefined;
+  /** The policy of the pipeline's `retry()`, when it has one. */
+  policy: Policy | undefined;
+}
+
+/** The lane of a pipeline without handlers. */
+const BARE: Lane = { tokens: undefined, policy: undefined };
+
+/**
+ * The direct lane of a pipeline, when its handlers are ones the lane can stand in for: none, an
+ * `auth()` at its defaults, or a `retry()` and such an `auth()`.
+ *
+ * @param count How many handlers the pipeline has.
+ * @param head Its first handler.
+ * @param second Its second handler, when it has two.
+ * @returns The lane, or `null` when every call goes through the handlers.
+ */
+export function directLane(
+  count: number,
+  head: Handler | undefined,
+  second: Handler | undefined,
+): Lane | null {
+  if (count === 0) return BARE;
+  if (count > 2) return null;
+  const tokens = kit.authTokens.get((count === 1 ? head : second)!);
+  if (tokens === undefined) return null;
+  if (count === 1) return { tokens, policy: undefined };
+  const policy = kit.retryPolicies.get(head!);
+  return policy === undefined ? null : { tokens, policy };
 }
 
 /** What a call the lane takes sends, read from `fetch(input, init)`'s arguments. */

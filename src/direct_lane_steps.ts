@@ -7,8 +7,7 @@
  * @module
  */
 
-import type { Call } from "./direct_lane.ts";
-import type { Lane } from "./lane_handlers.ts";
+import type { Call, Lane } from "./direct_lane.ts";
 import { refreshRejected } from "./handlers/refresh_on_401.ts";
 import { retriesAnswer, retriesFailure, retriesMethod } from "./handlers/retry.ts";
 import { retryFrom } from "./handlers/retry_loop.ts";

@@ -4,10 +4,10 @@
  * @module
  */
 
-import type { LaneKit, ViaPipeline } from "./direct_lane.ts";
+import type { Lane, LaneKit, ViaPipeline } from "./direct_lane.ts";
 import { allowedByDefault } from "./handlers/auth.ts";
 import { isChallengeTokenSource } from "./handlers/challenge_source.ts";
-import { directLane } from "./lane_handlers.ts";
+import { AUTH_TOKENS, RETRY_POLICIES } from "./lane_handlers.ts";
 import { headerValue } from "./tokens/token_read.ts";
 import { runPipeline } from "./pipeline_run.ts";
 import { pipelineRequest, REDIRECT } from "./request_source.ts";
@@ -152,28 +152,35 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
   const second: Handler | undefined = handlers.length === 2 ? handlers[1] : undefined;
   const tail = handlers.length > 2 ? compose(handlers.slice(1), last) : last;
 
-  // Calls the direct lane can send skip the pipeline's own Request (direct_lane.ts).
-  const lane = options.fetch === undefined ? directLane(handlers) : undefined;
+  // Calls the direct lane can send skip the pipeline's own Request (direct_lane.ts). Only a pipeline
+  // ending with the global `fetch` may have one; which it has is known once the lane's code has loaded
+  // (undefined until then, null for none).
+  const laned = options.fetch === undefined;
+  const count = handlers.length;
+  let lane: Lane | null | undefined;
 
   return function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     try {
       const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;
-      const by = laneModule;
-      if (lane !== undefined && by === undefined && ++laneCalls === 2) loadDirectLane();
-      if (lane !== undefined && by !== undefined) {
-        const call = by.laneCall(target, init, lane.tokens !== undefined);
-        if (call !== undefined) {
-          return by.sendByLane(
-            lane,
-            call,
-            target as string | URL,
-            init,
-            head,
-            second,
-            tail,
-            maxRedirects,
-            viaPipeline,
-          );
+      if (laned) {
+        const by = laneModule;
+        if (by === undefined) {
+          if (++laneCalls === 2) loadDirectLane();
+        } else if ((lane ??= by.directLane(count, head, second)) !== null) {
+          const call = by.laneCall(target, init, lane.tokens !== undefined);
+          if (call !== undefined) {
+            return by.sendByLane(
+              lane,
+              call,
+              target as string | URL,
+              init,
+              head,
+              second,
+              tail,
+              maxRedirects,
+              viaPipeline,
+            );
+          }
         }
       }
       return viaPipeline(target, init, head, second, tail, maxRedirects);
@@ -187,13 +194,16 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
 /** The direct lane's code, once loaded. */
 let laneModule: typeof import("./direct_lane.ts") | undefined;
 let laneLoad: Promise<void> | undefined;
-/** Calls made through pipelines with a lane, counted until the lane's code is asked for. */
+/**
+ * Calls made through pipelines ending with the global `fetch`, counted until the lane's code is asked
+ * for.
+ */
 let laneCalls = 0;
 
 /**
- * Loads the direct lane's code. A process asks for it with the second call a pipeline with a lane
- * makes (so a process that makes one call, a CLI or an edge function's cold start, never loads it);
- * until it has loaded, calls go through the handlers.
+ * Loads the direct lane's code. A process asks for it with its second call through a pipeline that
+ * ends with the global `fetch` (so a process that makes one call, a CLI or an edge function's cold
+ * start, never loads it); until it has loaded, calls go through the handlers.
  *
  * @returns When the lane is in use (a lane that fails to load leaves every call to the handlers).
  */
@@ -204,6 +214,8 @@ export function loadDirectLane(): Promise<void> {
       challenge: isChallengeTokenSource,
       headerValue,
       redirect: REDIRECT,
+      authTokens: AUTH_TOKENS,
+      retryPolicies: RETRY_POLICIES,
     };
     loaded.equip(kit);
     laneModule = loaded;

@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-2U34X3ZJ.js";
+} from "../chunk-DBEIVGQ3.js";
 export {
   auth,
   clientCredentials,

@@ -115,55 +115,41 @@ const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
  * SHA-256 (FIPS 180-4) of a string's UTF-8 bytes, synchronously: grant keys are plain properties,
  * and Web Crypto's digest is asynchronous only.
  *
+ * Written for size (it is in the first download of every grant, and runs only for a source with a
+ * store): the message schedule is computed in the compression loop, and the working variables
+ * `a`…`h` are one array rotated by a step (`t1 + t2` in front, `d + t1` as the new `e`).
+ *
  * @param text The input.
  * @returns 64 lowercase hex digits.
  */
 export function sha256Hex(text: string): string {
   const data = new TextEncoder().encode(text);
-  const length = ((data.length + 9 + 63) >> 6) << 6;
-  const bytes = new Uint8Array(length);
-  bytes.set(data);
-  bytes[data.length] = 0x80;
-  const view = new DataView(bytes.buffer);
-  const bits = data.length * 8;
-  view.setUint32(length - 8, Math.floor(bits / 0x100000000));
-  view.setUint32(length - 4, bits >>> 0);
+  const n = data.length;
+  // §5.1.1 padding, as big-endian words: the bytes, 0x80, zeros, the length in bits (64 bits).
+  const words = new Uint32Array(((n + 72) >> 6) << 4);
+  for (let i = 0; i <= n; i++) words[i >> 2] |= (i < n ? data[i] : 0x80) << (24 - (i & 3) * 8);
+  words[words.length - 2] = n / 0x20000000;
+  words[words.length - 1] = n << 3;
   const { K, H0 } = roundTables();
   const h = H0.slice();
   const w = new Uint32Array(64);
-  for (let offset = 0; offset < length; offset += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4);
-    for (let i = 16; i < 64; i++) {
-      const a = w[i - 15], b = w[i - 2];
-      const s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3);
-      const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10);
-      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) >>> 0;
-    }
-    let [a, b, c, d, e, f, g, hh] = h;
+  for (let block = 0; block < words.length; block += 16) {
+    const v = [...h];
     for (let i = 0; i < 64; i++) {
-      const s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (hh + s1 + ch + K[i] + w[i]) >>> 0;
-      const s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-      const maj = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (s0 + maj) >>> 0;
-      hh = g;
-      g = f;
-      f = e;
-      e = (d + t1) >>> 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) >>> 0;
+      const x = w[i - 15], y = w[i - 2];
+      w[i] = i < 16
+        ? words[block + i]
+        : w[i - 16] + (rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3)) + w[i - 7] +
+          (rotr(y, 17) ^ rotr(y, 19) ^ (y >>> 10));
+      const [a, b, c, , e, f, g, last] = v;
+      const t1 = last + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] +
+        w[i];
+      const t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+      v.pop();
+      v.unshift((t1 + t2) >>> 0);
+      v[4] = (v[4] + t1) >>> 0;
     }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
-    h[5] += f;
-    h[6] += g;
-    h[7] += hh;
+    h.forEach((x, j) => h[j] = x + v[j]);
   }
   return Array.from(h, (x) => x.toString(16).padStart(8, "0")).join("");
 }

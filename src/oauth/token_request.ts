@@ -13,7 +13,7 @@ import type { SentSecrets } from "./sent_secrets.ts";
 import type { RetryOptions } from "../handlers/retry.ts";
 import { type Deadline, startDeadline } from "../deadline.ts";
 import type { Token } from "../tokens/token.ts";
-import { readToken } from "../tokens/token_read.ts";
+import { lifetimeOf, readToken } from "../tokens/token_read.ts";
 import { applyClientAuth, clientAuthMethod, type ClientCredentialsOptions } from "./client_auth.ts";
 import type { DPoPKey } from "./dpop.ts";
 
@@ -428,8 +428,13 @@ export async function requestToken(
     context: "token request",
   });
   const now = (options.now ?? Date.now)();
-  // The lean reader answers for a well-formed token; tokenFromResponse() says what is wrong otherwise.
-  const token = readToken(body, now) ??
+  // A response without a lifetime takes its expiry from the access token's JWT `exp`: the reader
+  // loads with the first such response (most state one). The lean reader answers for a well-formed
+  // token; tokenFromResponse() says what is wrong otherwise.
+  const readJwt = lifetimeOf(body.expires_in) === undefined
+    ? (await import("../tokens/jwt_times.ts")).jwtTimes
+    : undefined;
+  const token = readToken(body, now, readJwt) ??
     (await failure()).tokenOrError(body, now, "token response", sent);
   if (options.dpop !== undefined && token.tokenType.toLowerCase() === "dpop") {
     token.dpopJkt = options.dpop.thumbprint;

@@ -17,7 +17,10 @@ import {
   SCHEME,
 } from "./token_read.ts";
 
-export { jwtTimes, MAX_REFRESH_SHARE, refreshAt } from "./token_read.ts";
+import { jwtTimes } from "./jwt_times.ts";
+
+export { jwtTimes };
+export { MAX_REFRESH_SHARE, refreshAt } from "./token_read.ts";
 
 /**
  * An access token with what came with it.
@@ -102,7 +105,7 @@ export function tokenFromResponse(body: unknown, options: TokenFromResponseOptio
     );
   }
   const raw = body as Record<string, unknown>;
-  const token = readToken(raw, (options.now ?? Date.now)());
+  const token = readToken(raw, (options.now ?? Date.now)(), jwtTimes);
   if (token !== undefined) return token;
   throw refusal(raw, context, secrets);
 }
@@ -166,7 +169,12 @@ function refusal(
  * @param expiresIn The lifetime in seconds, if the response gave one.
  */
 export function setExpiry(token: Token, expiresIn: number | undefined): void {
-  const { expiresAt, iat } = expiry(token.accessToken, token.issuedAt ?? Date.now(), expiresIn);
+  const { expiresAt, iat } = expiry(
+    token.accessToken,
+    token.issuedAt ?? Date.now(),
+    expiresIn,
+    jwtTimes,
+  );
   if (expiresAt !== undefined) token.expiresAt = expiresAt;
   if (iat !== undefined) token.issuedAt = iat;
 }

@@ -11,7 +11,7 @@
  */
 
 import type { Token } from "./token.ts";
-import { decodeJwtClaims } from "../jwt_claims.ts";
+import type { JwtTimes } from "./jwt_times.ts";
 
 /**
  * The `Authorization` value of each token already found fit for a header: a cached token is checked
@@ -90,9 +90,16 @@ export function lifetimeOf(value: unknown): number | undefined {
  *
  * @param raw The parsed body.
  * @param now The time it was received, epoch ms.
+ * @param readJwt Reads the access token's JWT times (`jwtTimes()` in `jwt_times.ts`), for a response that
+ *   states no lifetime; `undefined` only when it states one (`requestToken()` loads the reader with a
+ *   response that needs it).
  * @returns The token, or `undefined`.
  */
-export function readToken(raw: Record<string, unknown>, now: number): Token | undefined {
+export function readToken(
+  raw: Record<string, unknown>,
+  now: number,
+  readJwt: JwtTimes | undefined,
+): Token | undefined {
   if (typeof raw.error === "string" && raw.error !== "") return undefined;
   const accessToken = raw.access_token;
   if (typeof accessToken !== "string" || accessToken === "") return undefined;
@@ -100,7 +107,7 @@ export function readToken(raw: Record<string, unknown>, now: number): Token | un
   if (typeof tokenType !== "string" || !headerFits(accessToken, tokenType)) return undefined;
   const lifetime = lifetimeOf(raw.expires_in);
   if (Number.isNaN(lifetime)) return undefined;
-  const times = expiry(accessToken, now, lifetime);
+  const times = expiry(accessToken, now, lifetime, readJwt);
   const issuedAt = times.iat ?? now;
   const expiresAt = times.expiresAt;
   // Built with all its fields at once: a property added later would take a separate property array.
@@ -123,47 +130,24 @@ export function readToken(raw: Record<string, unknown>, now: number): Token | un
  * @param accessToken The access token.
  * @param issuedAt When it was received, epoch ms.
  * @param lifetime Its lifetime in seconds, if stated.
+ * @param readJwt Reads a JWT's times; needed when there is no lifetime.
  * @returns The expiry, and the JWT's `iat` when it becomes the issue time.
  */
 export function expiry(
   accessToken: string,
   issuedAt: number,
   lifetime: number | undefined,
+  readJwt: JwtTimes | undefined,
 ): { expiresAt?: number; iat?: number } {
   if (lifetime !== undefined) {
     const expiresAt = issuedAt + lifetime * 1000;
     return lifetime > 0 && Number.isFinite(expiresAt) ? { expiresAt } : {};
   }
-  const claims = jwtTimes(accessToken);
+  const claims = readJwt?.(accessToken) ?? {};
   if (claims.exp === undefined) return {};
   return claims.iat !== undefined && claims.iat <= issuedAt
     ? { expiresAt: claims.exp, iat: claims.iat }
     : { expiresAt: claims.exp };
-}
-
-/**
- * Reads `exp` and `iat` (as epoch ms) from a JWT without verifying it (and without jose); empty for
- * anything that is not a JWT whose payload is a JSON object, and for tokens over 64 KiB.
- *
- * @param jwt A string that may be a compact JWT.
- * @returns The times found.
- * @example
- * ```ts
- * import { jwtTimes } from "@authfetch/authfetch";
- * console.log(jwtTimes("not-a-jwt")); // {}
- * ```
- */
-export function jwtTimes(jwt: string): { exp?: number; iat?: number } {
-  const claims = decodeJwtClaims(jwt);
-  const out: { exp?: number; iat?: number } = {};
-  if (claims === undefined) return out;
-  if (typeof claims.exp === "number" && Number.isFinite(claims.exp * 1000)) {
-    out.exp = claims.exp * 1000;
-  }
-  if (typeof claims.iat === "number" && Number.isFinite(claims.iat * 1000)) {
-    out.iat = claims.iat * 1000;
-  }
-  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { authorizationHeader, tokenFromResponse } from "../../mod.ts";
-import { headerValue, readToken } from "../../src/tokens/token_read.ts";
+import { headerValue, lifetimeOf, readToken } from "../../src/tokens/token_read.ts";
+import { jwtTimes } from "../../src/tokens/jwt_times.ts";
 
 // The lean reader (what a successful token request runs) and tokenFromResponse() (what says why a
 // response is refused) must agree on every response: the same token, or both refusing, and then
@@ -81,7 +82,12 @@ Deno.test("readToken() accepts exactly the token responses tokenFromResponse() a
           if (access_token !== undefined) body.access_token = access_token;
           if (token_type !== undefined) body.token_type = token_type;
           if (expires_in !== undefined) body.expires_in = expires_in;
-          const lean = readToken(body, now);
+          // as requestToken() reads it: the JWT reader only for a response without a lifetime
+          const lean = readToken(
+            body,
+            now,
+            lifetimeOf(body.expires_in) === undefined ? jwtTimes : undefined,
+          );
           let full: unknown;
           try {
             full = tokenFromResponse(body, { now: () => now });

@@ -14,15 +14,11 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-Z4XHLVA7.js";
-import {
-  FileStore
-} from "../../chunk-NKQTWQDZ.js";
-import "../../chunk-YWQUDAYU.js";
+} from "../../chunk-4B7QWAS6.js";
 import {
   discover,
   loadJose
-} from "../../chunk-J4BGBQQO.js";
+} from "../../chunk-CUZC2EJ2.js";
 import {
   auth,
   clientCredentials,
@@ -31,8 +27,12 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-2U34X3ZJ.js";
+} from "../../chunk-DBEIVGQ3.js";
+import {
+  FileStore
+} from "../../chunk-QCWFWXHU.js";
 import "../../chunk-ITPBHFFL.js";
+import "../../chunk-MO3NJAQX.js";
 import {
   AuthFetchError,
   REDACTED,
@@ -40,7 +40,8 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-GILTIVTJ.js";
+} from "../../chunk-WM6BPEZN.js";
+import "../../chunk-VHYBS3JP.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-YWQUDAYU.js";
-import "../../chunk-GILTIVTJ.js";
+} from "../../chunk-MO3NJAQX.js";
+import "../../chunk-WM6BPEZN.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
