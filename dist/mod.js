@@ -4,7 +4,7 @@ import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-HODO7OP3.js";
+} from "./chunk-WJIH23RC.js";
 import {
   MemoryStore,
   apiKey,
@@ -33,7 +33,7 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-4B7QWAS6.js";
+} from "./chunk-VJM64MQR.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -43,7 +43,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-CUZC2EJ2.js";
+} from "./chunk-TJEKWT55.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -58,7 +58,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-DBEIVGQ3.js";
+} from "./chunk-MAWIXEAQ.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -74,7 +74,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-WM6BPEZN.js";
+} from "./chunk-ABKUPPZX.js";
 import {
   encodeBase64url,
   jwtTimes

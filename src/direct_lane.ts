@@ -46,6 +46,8 @@ export interface LaneKit {
   authTokens: WeakMap<Handler, TokenSource>;
   /** The policy of each `retry()`. */
   retryPolicies: WeakMap<Handler, Policy>;
+  /** Sends a call through a pipeline's handlers from the start (`createFetch()`'s own way). */
+  viaPipeline: ViaPipeline;
 }
 
 let kit: LaneKit;
@@ -59,16 +61,21 @@ export function equip(given: LaneKit): void {
   kit = given;
 }
 
-/** What a pipeline's direct lane needs, found once by {@linkcode directLane}. */
+/** A pipeline's direct lane: what it stands in for, and the pipeline's parts for what it hands over. */
 export interface Lane {
   /** The token source of the pipeline's `auth()`, when it has one. */
   tokens: TokenSource | undefined;
   /** The policy of the pipeline's `retry()`, when it has one. */
   policy: Policy | undefined;
+  /** The pipeline's first handler (`createFetch()`'s split of it). */
+  head: Handler | undefined;
+  /** Its second handler, when it has two. */
+  second: Handler | undefined;
+  /** The platform end (in every pipeline the lane takes). */
+  tail: Next;
+  /** The most redirects followed. */
+  maxRedirects: number;
 }
-
-/** The lane of a pipeline without handlers. */
-const BARE: Lane = { tokens: undefined, policy: undefined };
 
 /**
  * The direct lane of a pipeline, when its handlers are ones the lane can stand in for: none, an
@@ -77,20 +84,22 @@ const BARE: Lane = { tokens: undefined, policy: undefined };
  * @param count How many handlers the pipeline has.
  * @param head Its first handler.
  * @param second Its second handler, when it has two.
+ * @param tail The platform end.
+ * @param maxRedirects The most redirects followed.
  * @returns The lane, or `null` when every call goes through the handlers.
  */
 export function directLane(
   count: number,
   head: Handler | undefined,
   second: Handler | undefined,
+  tail: Next,
+  maxRedirects: number,
 ): Lane | null {
-  if (count === 0) return BARE;
   if (count > 2) return null;
-  const tokens = kit.authTokens.get((count === 1 ? head : second)!);
-  if (tokens === undefined) return null;
-  if (count === 1) return { tokens, policy: undefined };
-  const policy = kit.retryPolicies.get(head!);
-  return policy === undefined ? null : { tokens, policy };
+  const tokens = count === 0 ? undefined : kit.authTokens.get((count === 1 ? head : second)!);
+  const policy = count === 2 ? kit.retryPolicies.get(head!) : undefined;
+  if ((count > 0 && tokens === undefined) || (count === 2 && policy === undefined)) return null;
+  return { tokens, policy, head, second, tail, maxRedirects };
 }
 
 /** What a call the lane takes sends, read from `fetch(input, init)`'s arguments. */
@@ -143,6 +152,14 @@ export function laneCall(
   return { url, method, headers, signal };
 }
 
+/** A header name (an RFC 9110 `token`). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~\w-]+$/;
+/**
+ * A header value `fetch` sends as it is: tab, visible ASCII and Latin-1; no NUL, CR, LF or other
+ * control character, no code point above U+00FF (a `ByteString`).
+ */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /**
  * A plain object of header names and values that `fetch` takes as they are (so a bad one fails in the
  * pipeline, before any token is asked for), with no `Authorization` of its own for `auth()` to replace.
@@ -153,10 +170,9 @@ function isPlainHeaders(value: unknown, authorizes: boolean): value is Record<st
   if (proto !== Object.prototype && proto !== null) return false;
   for (const name in value) {
     const text = (value as Record<string, unknown>)[name];
-    if (typeof text !== "string" || !/^[!#$%&'*+.^_`|~\w-]+$/.test(name)) return false;
-    // Tab, visible ASCII and Latin-1: no NUL, CR, LF or other control character, no code point
-    // above U+00FF (a `ByteString`).
-    if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(text)) return false;
+    if (typeof text !== "string" || !HEADER_NAME.test(name) || !HEADER_VALUE.test(text)) {
+      return false;
+    }
     if (authorizes && name.length === 13 && name.toLowerCase() === "authorization") return false;
   }
   return true;
@@ -182,11 +198,6 @@ export type ViaPipeline = (
  * @param call The call, from {@linkcode laneCall}.
  * @param target What the pipeline builds its request from.
  * @param init The caller's init.
- * @param head The pipeline's first handler (`createFetch()`'s split of it).
- * @param second Its second handler, when it has two.
- * @param tail The platform end (in every pipeline the lane takes).
- * @param maxRedirects The most redirects followed.
- * @param viaPipeline Sends the call through the handlers instead.
  * @returns The response, as the pipeline would have answered.
  */
 export async function sendByLane(
@@ -194,25 +205,16 @@ export async function sendByLane(
   call: Call,
   target: string | URL,
   init: RequestInit | undefined,
-  head: Handler | undefined,
-  second: Handler | undefined,
-  tail: Next,
-  maxRedirects: number,
-  viaPipeline: ViaPipeline,
 ): Promise<Response> {
   const tokens = lane.tokens;
   const signal = call.signal;
   let header: string | undefined;
   let sentToken: string | undefined;
   if (tokens !== undefined && kit.allowed(call.url)) {
-    if (kit.challenge(tokens)) {
-      return viaPipeline(target, init, head, second, tail, maxRedirects);
-    }
+    if (kit.challenge(tokens)) return viaHandlers(lane, target, init);
     const token = await tokens.getToken({ signal });
     header = kit.headerValue(token);
-    if (header === undefined || token.dpopJkt !== undefined) {
-      return viaPipeline(target, init, head, second, tail, maxRedirects);
-    }
+    if (header === undefined || token.dpopJkt !== undefined) return viaHandlers(lane, target, init);
     sentToken = token.accessToken;
   }
   const sendInit: RequestInit = {
@@ -229,7 +231,7 @@ export async function sendByLane(
   try {
     response = await globalThis.fetch(call.url, sendInit);
   } catch (error) {
-    const step: LaneStep = { lane, call, target, init, header, head, second, tail, maxRedirects };
+    const step: LaneStep = { lane, call, target, init, header };
     return (await import("./lazy.ts")).laneFailed(step, error);
   }
   const status = response.status;
@@ -237,8 +239,17 @@ export async function sendByLane(
     (sentToken !== undefined && status === 401) || kit.redirect.has(status) ||
     (lane.policy !== undefined && lane.policy.statuses.has(status))
   ) {
-    const step: LaneStep = { lane, call, target, init, header, head, second, tail, maxRedirects };
+    const step: LaneStep = { lane, call, target, init, header };
     return (await import("./lazy.ts")).laneAnswered(step, response, sentToken);
   }
   return response;
+}
+
+/** The call through the pipeline's handlers, from the start. */
+function viaHandlers(
+  lane: Lane,
+  target: string | URL,
+  init: RequestInit | undefined,
+): Promise<Response> {
+  return kit.viaPipeline(target, init, lane.head, lane.second, lane.tail, lane.maxRedirects);
 }

@@ -11,7 +11,7 @@ import type { Call, Lane } from "./direct_lane.ts";
 import { refreshRejected } from "./handlers/refresh_on_401.ts";
 import { retriesAnswer, retriesFailure, retriesMethod } from "./handlers/retry.ts";
 import { retryFrom } from "./handlers/retry_loop.ts";
-import type { Handler, Next } from "./pipeline.ts";
+import type { Next } from "./pipeline.ts";
 import { runPipeline } from "./pipeline_run.ts";
 import { cleanSendError } from "./platform_error.ts";
 import { followRedirects } from "./redirect.ts";
@@ -25,10 +25,6 @@ export interface LaneStep {
   init: RequestInit | undefined;
   /** The `Authorization` value sent, when `auth()` attached one. */
   header: string | undefined;
-  head: Handler | undefined;
-  second: Handler | undefined;
-  tail: Next;
-  maxRedirects: number;
   /** The pipeline's request, once one is needed. */
   request?: Request;
 }
@@ -44,8 +40,8 @@ function requestOf(step: LaneStep): Request {
 
 /** `retry()`'s `next`: `auth()` and the platform end. */
 function retried(step: LaneStep): Next {
-  const auth = step.second!;
-  const tail = step.tail;
+  const auth = step.lane.second!;
+  const tail = step.lane.tail;
   return (request) => auth(request, tail);
 }
 
@@ -68,7 +64,7 @@ export async function laneAnswered(
     response = await refreshRejected(
       step.lane.tokens!,
       requestOf(step),
-      step.tail,
+      step.lane.tail,
       sentToken,
       response,
     );
@@ -110,12 +106,12 @@ export async function laneFailed(step: LaneStep, error: unknown): Promise<Respon
 /** `createFetch()`'s redirect step: a redirect is followed by hand, every hop through the handlers. */
 function follow(step: LaneStep, response: Response): Promise<Response> | Response {
   if (!REDIRECT.has(response.status)) return response;
-  const { head, second, tail } = step;
+  const { head, second, tail, maxRedirects } = step.lane;
   return followRedirects(
     requestOf(step),
     response,
     "follow",
-    step.maxRedirects,
+    maxRedirects,
     (hop) => runPipeline(hop, head, second, tail),
   );
 }

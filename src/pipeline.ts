@@ -166,21 +166,9 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
         const by = laneModule;
         if (by === undefined) {
           if (++laneCalls === 2) loadDirectLane();
-        } else if ((lane ??= by.directLane(count, head, second)) !== null) {
+        } else if ((lane ??= by.directLane(count, head, second, tail, maxRedirects)) !== null) {
           const call = by.laneCall(target, init, lane.tokens !== undefined);
-          if (call !== undefined) {
-            return by.sendByLane(
-              lane,
-              call,
-              target as string | URL,
-              init,
-              head,
-              second,
-              tail,
-              maxRedirects,
-              viaPipeline,
-            );
-          }
+          if (call !== undefined) return by.sendByLane(lane, call, target as string | URL, init);
         }
       }
       return viaPipeline(target, init, head, second, tail, maxRedirects);
@@ -216,6 +204,7 @@ export function loadDirectLane(): Promise<void> {
       redirect: REDIRECT,
       authTokens: AUTH_TOKENS,
       retryPolicies: RETRY_POLICIES,
+      viaPipeline,
     };
     loaded.equip(kit);
     laneModule = loaded;

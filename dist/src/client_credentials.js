@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-DBEIVGQ3.js";
+} from "../chunk-MAWIXEAQ.js";
 export {
   auth,
   clientCredentials,

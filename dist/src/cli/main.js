@@ -14,11 +14,11 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-4B7QWAS6.js";
+} from "../../chunk-VJM64MQR.js";
 import {
   discover,
   loadJose
-} from "../../chunk-CUZC2EJ2.js";
+} from "../../chunk-TJEKWT55.js";
 import {
   auth,
   clientCredentials,
@@ -27,12 +27,12 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-DBEIVGQ3.js";
+} from "../../chunk-MAWIXEAQ.js";
 import {
   FileStore
-} from "../../chunk-QCWFWXHU.js";
+} from "../../chunk-NCEKACXO.js";
 import "../../chunk-ITPBHFFL.js";
-import "../../chunk-MO3NJAQX.js";
+import "../../chunk-QE524SFP.js";
 import {
   AuthFetchError,
   REDACTED,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-WM6BPEZN.js";
+} from "../../chunk-ABKUPPZX.js";
 import "../../chunk-VHYBS3JP.js";
 
 // src/cli/io.ts

@@ -7,10 +7,10 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-MO3NJAQX.js";
+} from "../../chunk-QE524SFP.js";
 import {
   AuthFetchError
-} from "../../chunk-WM6BPEZN.js";
+} from "../../chunk-ABKUPPZX.js";
 
 // src/stores/kv.ts
 var KvStore = class {

@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-MO3NJAQX.js";
-import "../../chunk-WM6BPEZN.js";
+} from "../../chunk-QE524SFP.js";
+import "../../chunk-ABKUPPZX.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
