@@ -8,6 +8,7 @@
  * - fetching an issuer's metadata (discovery);
  * - following a redirect;
  * - reading a body of unknown length, or a compressed one;
+ * - reading a JWT access token's `exp` for a token response that states no lifetime;
  * - retrying endpoint requests (the `retry` option of grants and endpoint calls);
  * - the errors of a failed exchange with an authorization server.
  *
@@ -50,6 +51,7 @@ export { OAuthError, TimeoutError } from "./errors.ts";
 export { refreshRejected } from "./handlers/refresh_on_401.ts";
 export { retryFrom } from "./handlers/retry_loop.ts";
 export { unfitTokenError } from "./tokens/token.ts";
+export { jwtTimes } from "./tokens/jwt_times.ts";
 export { detachedCallError } from "./oauth/detached_call.ts";
 export {
   bodyError,

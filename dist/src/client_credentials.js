@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-MAWIXEAQ.js";
+} from "../chunk-F645YPRS.js";
 export {
   auth,
   clientCredentials,

@@ -1,7 +1,7 @@
 /**
  * Reading `exp` and `iat` from a JWT access token without verifying it: how a token response that
  * states no lifetime (`expires_in`) gets its expiry. It is not on the path of a token response that
- * states one, so `requestToken()` loads it with the first response that needs it.
+ * states one, so `requestToken()` loads it (through `lazy.ts`) with the first response that needs it.
  *
  * @module
  */

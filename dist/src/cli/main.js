@@ -14,11 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-VJM64MQR.js";
+} from "../../chunk-7MFFWSM6.js";
+import {
+  FileStore
+} from "../../chunk-FMMIWAW5.js";
+import "../../chunk-QNL2BZKW.js";
 import {
   discover,
   loadJose
-} from "../../chunk-TJEKWT55.js";
+} from "../../chunk-2QQJHYAE.js";
 import {
   auth,
   clientCredentials,
@@ -27,12 +31,8 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-MAWIXEAQ.js";
-import {
-  FileStore
-} from "../../chunk-NCEKACXO.js";
+} from "../../chunk-F645YPRS.js";
 import "../../chunk-ITPBHFFL.js";
-import "../../chunk-QE524SFP.js";
 import {
   AuthFetchError,
   REDACTED,
@@ -40,8 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-ABKUPPZX.js";
-import "../../chunk-VHYBS3JP.js";
+} from "../../chunk-QTEPP6XM.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-QE524SFP.js";
-import "../../chunk-ABKUPPZX.js";
+} from "../../chunk-QNL2BZKW.js";
+import "../../chunk-QTEPP6XM.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
