@@ -28,12 +28,12 @@ import {
   tokenExchange,
   validateIdToken,
   verifyState
-} from "./chunk-7MFFWSM6.js";
+} from "./chunk-XFZBRPVS.js";
 import {
   isTokenRejection,
   parseRetryAfter,
   refreshOn401
-} from "./chunk-2RRCLIGM.js";
+} from "./chunk-PC6GUXPA.js";
 import {
   algorithmOf,
   authorizationHeader,
@@ -45,7 +45,7 @@ import {
   parseWwwAuthenticate,
   replay,
   tokenFromResponse
-} from "./chunk-2QQJHYAE.js";
+} from "./chunk-VAOTLYJC.js";
 import {
   MAX_REFRESH_SHARE,
   auth,
@@ -60,7 +60,7 @@ import {
   retry,
   safeUrl,
   tokenSource
-} from "./chunk-F645YPRS.js";
+} from "./chunk-JEZ32CSI.js";
 import "./chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -76,7 +76,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "./chunk-QTEPP6XM.js";
+} from "./chunk-EU5INSHC.js";
 
 // src/oauth/dpop.ts
 async function dpopKey(options = {}) {

@@ -22,7 +22,8 @@
  * @module
  */
 
-import type { Handler, Next } from "./pipeline.ts";
+import type { Handler } from "./pipeline.ts";
+import type { Pipeline } from "./pipeline_run.ts";
 import type { LaneStep } from "./direct_lane_steps.ts";
 import type { Policy } from "./handlers/retry.ts";
 import type { TokenSource } from "./tokens/source.ts";
@@ -61,45 +62,23 @@ export function equip(given: LaneKit): void {
   kit = given;
 }
 
-/** A pipeline's direct lane: what it stands in for, and the pipeline's parts for what it hands over. */
-export interface Lane {
-  /** The token source of the pipeline's `auth()`, when it has one. */
-  tokens: TokenSource | undefined;
-  /** The policy of the pipeline's `retry()`, when it has one. */
-  policy: Policy | undefined;
-  /** The pipeline's first handler (`createFetch()`'s split of it). */
-  head: Handler | undefined;
-  /** Its second handler, when it has two. */
-  second: Handler | undefined;
-  /** The platform end (in every pipeline the lane takes). */
-  tail: Next;
-  /** The most redirects followed. */
-  maxRedirects: number;
-}
-
 /**
- * The direct lane of a pipeline, when its handlers are ones the lane can stand in for: none, an
- * `auth()` at its defaults, or a `retry()` and such an `auth()`.
+ * Looks at a pipeline's handlers once: the lane takes its calls when they are ones it can stand in
+ * for (none, an `auth()` at its defaults, or a `retry()` and such an `auth()`), and the pipeline
+ * keeps what the lane needs of them (`tokens`, `policy`) and the answer (`laned`).
  *
- * @param count How many handlers the pipeline has.
- * @param head Its first handler.
- * @param second Its second handler, when it has two.
- * @param tail The platform end.
- * @param maxRedirects The most redirects followed.
- * @returns The lane, or `null` when every call goes through the handlers.
+ * @param pipeline A pipeline of at most two handlers that ends with the global `fetch`.
+ * @returns Whether the lane takes its calls.
  */
-export function directLane(
-  count: number,
-  head: Handler | undefined,
-  second: Handler | undefined,
-  tail: Next,
-  maxRedirects: number,
-): Lane | null {
-  if (count > 2) return null;
-  const tokens = count === 0 ? undefined : kit.authTokens.get((count === 1 ? head : second)!);
-  const policy = count === 2 ? kit.retryPolicies.get(head!) : undefined;
-  if ((count > 0 && tokens === undefined) || (count === 2 && policy === undefined)) return null;
-  return { tokens, policy, head, second, tail, maxRedirects };
+export function findLane(pipeline: Pipeline): boolean {
+  const { head, second } = pipeline;
+  const auth = second ?? head;
+  const tokens = auth === undefined ? undefined : kit.authTokens.get(auth);
+  const policy = second === undefined ? undefined : kit.retryPolicies.get(head!);
+  pipeline.tokens = tokens;
+  pipeline.policy = policy;
+  return pipeline.laned = (auth === undefined || tokens !== undefined) &&
+    (second === undefined || policy !== undefined);
 }
 
 /** What a call the lane takes sends, read from `fetch(input, init)`'s arguments. */
@@ -182,10 +161,7 @@ function isPlainHeaders(value: unknown, authorizes: boolean): value is Record<st
 export type ViaPipeline = (
   target: RequestInfo | URL,
   init: RequestInit | undefined,
-  head: Handler | undefined,
-  second: Handler | undefined,
-  tail: Next,
-  maxRedirects: number,
+  pipeline: Pipeline,
 ) => Promise<Response>;
 
 /**
@@ -194,27 +170,29 @@ export type ViaPipeline = (
  * (`laneAnswered()`, `laneFailed()` in `direct_lane_steps.ts`, loaded with the first call that needs
  * them).
  *
- * @param lane The pipeline's lane.
+ * @param pipeline The pipeline, its lane found ({@linkcode findLane}).
  * @param call The call, from {@linkcode laneCall}.
  * @param target What the pipeline builds its request from.
  * @param init The caller's init.
  * @returns The response, as the pipeline would have answered.
  */
 export async function sendByLane(
-  lane: Lane,
+  pipeline: Pipeline,
   call: Call,
   target: string | URL,
   init: RequestInit | undefined,
 ): Promise<Response> {
-  const tokens = lane.tokens;
+  const tokens = pipeline.tokens;
   const signal = call.signal;
   let header: string | undefined;
   let sentToken: string | undefined;
   if (tokens !== undefined && kit.allowed(call.url)) {
-    if (kit.challenge(tokens)) return viaHandlers(lane, target, init);
+    if (kit.challenge(tokens)) return kit.viaPipeline(target, init, pipeline);
     const token = await tokens.getToken({ signal });
     header = kit.headerValue(token);
-    if (header === undefined || token.dpopJkt !== undefined) return viaHandlers(lane, target, init);
+    if (header === undefined || token.dpopJkt !== undefined) {
+      return kit.viaPipeline(target, init, pipeline);
+    }
     sentToken = token.accessToken;
   }
   const sendInit: RequestInit = {
@@ -231,25 +209,16 @@ export async function sendByLane(
   try {
     response = await globalThis.fetch(call.url, sendInit);
   } catch (error) {
-    const step: LaneStep = { lane, call, target, init, header };
+    const step: LaneStep = { pipeline, call, target, init, header };
     return (await import("./lazy.ts")).laneFailed(step, error);
   }
   const status = response.status;
   if (
     (sentToken !== undefined && status === 401) || kit.redirect.has(status) ||
-    (lane.policy !== undefined && lane.policy.statuses.has(status))
+    (pipeline.policy !== undefined && pipeline.policy.statuses.has(status))
   ) {
-    const step: LaneStep = { lane, call, target, init, header };
+    const step: LaneStep = { pipeline, call, target, init, header };
     return (await import("./lazy.ts")).laneAnswered(step, response, sentToken);
   }
   return response;
-}
-
-/** The call through the pipeline's handlers, from the start. */
-function viaHandlers(
-  lane: Lane,
-  target: string | URL,
-  init: RequestInit | undefined,
-): Promise<Response> {
-  return kit.viaPipeline(target, init, lane.head, lane.second, lane.tail, lane.maxRedirects);
 }

@@ -7,19 +7,19 @@
  * @module
  */
 
-import type { Call, Lane } from "./direct_lane.ts";
+import type { Call } from "./direct_lane.ts";
 import { refreshRejected } from "./handlers/refresh_on_401.ts";
 import { retriesAnswer, retriesFailure, retriesMethod } from "./handlers/retry.ts";
 import { retryFrom } from "./handlers/retry_loop.ts";
 import type { Next } from "./pipeline.ts";
-import { runPipeline } from "./pipeline_run.ts";
+import { type Pipeline, runPipeline } from "./pipeline_run.ts";
 import { cleanSendError } from "./platform_error.ts";
 import { followRedirects } from "./redirect.ts";
 import { pipelineRequest, REDIRECT } from "./request_source.ts";
 
 /** A call sent by the lane, for the steps that follow its answer. */
 export interface LaneStep {
-  lane: Lane;
+  pipeline: Pipeline;
   call: Call;
   target: string | URL;
   init: RequestInit | undefined;
@@ -40,14 +40,14 @@ function requestOf(step: LaneStep): Request {
 
 /** `retry()`'s `next`: `auth()` and the platform end. */
 function retried(step: LaneStep): Next {
-  const auth = step.lane.second!;
-  const tail = step.lane.tail;
+  const auth = step.pipeline.second!;
+  const tail = step.pipeline.tail;
   return (request) => auth(request, tail);
 }
 
 /** Whether `retry()` would retry this call at all. */
 function retries(step: LaneStep): boolean {
-  const policy = step.lane.policy;
+  const policy = step.pipeline.policy;
   return policy !== undefined && retriesMethod(policy, step.call.method ?? "GET");
 }
 
@@ -62,16 +62,16 @@ export async function laneAnswered(
 ): Promise<Response> {
   if (sentToken !== undefined && response.status === 401) {
     response = await refreshRejected(
-      step.lane.tokens!,
+      step.pipeline.tokens!,
       requestOf(step),
-      step.lane.tail,
+      step.pipeline.tail,
       sentToken,
       response,
     );
   }
-  if (retries(step) && retriesAnswer(step.lane.policy!, response, step.call.signal)) {
+  if (retries(step) && retriesAnswer(step.pipeline.policy!, response, step.call.signal)) {
     response = await retryFrom(
-      step.lane.policy!,
+      step.pipeline.policy!,
       requestOf(step),
       retried(step),
       response,
@@ -92,9 +92,9 @@ export async function laneFailed(step: LaneStep, error: unknown): Promise<Respon
   // the pipeline, before anything was sent.
   const request = requestOf(step);
   const cleaned = cleanSendError(error, request);
-  if (!retries(step) || !retriesFailure(step.lane.policy!, cleaned, signal)) throw cleaned;
+  if (!retries(step) || !retriesFailure(step.pipeline.policy!, cleaned, signal)) throw cleaned;
   const response = await retryFrom(
-    step.lane.policy!,
+    step.pipeline.policy!,
     request,
     retried(step),
     undefined,
@@ -106,12 +106,12 @@ export async function laneFailed(step: LaneStep, error: unknown): Promise<Respon
 /** `createFetch()`'s redirect step: a redirect is followed by hand, every hop through the handlers. */
 function follow(step: LaneStep, response: Response): Promise<Response> | Response {
   if (!REDIRECT.has(response.status)) return response;
-  const { head, second, tail, maxRedirects } = step.lane;
+  const pipeline = step.pipeline;
   return followRedirects(
     requestOf(step),
     response,
     "follow",
-    maxRedirects,
-    (hop) => runPipeline(hop, head, second, tail),
+    pipeline.maxRedirects,
+    (hop) => runPipeline(hop, pipeline),
   );
 }

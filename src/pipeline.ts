@@ -4,12 +4,12 @@
  * @module
  */
 
-import type { Lane, LaneKit, ViaPipeline } from "./direct_lane.ts";
+import type { LaneKit, ViaPipeline } from "./direct_lane.ts";
 import { allowedByDefault } from "./handlers/auth.ts";
 import { isChallengeTokenSource } from "./handlers/challenge_source.ts";
 import { AUTH_TOKENS, RETRY_POLICIES } from "./lane_handlers.ts";
 import { headerValue } from "./tokens/token_read.ts";
-import { runPipeline } from "./pipeline_run.ts";
+import { type Pipeline, runPipeline } from "./pipeline_run.ts";
 import { pipelineRequest, REDIRECT } from "./request_source.ts";
 import { platformNext } from "./platform_next.ts";
 
@@ -147,31 +147,34 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
   const last = options.fetch === undefined ? globalNext() : platformNext(options.fetch);
   // The pipeline as compose() builds it, with fewer closures (each client holds those it keeps): the
   // first handler is called directly and, for two handlers, the second's `next` is made for each call
-  // and dropped with it.
-  const head: Handler | undefined = handlers[0];
-  const second: Handler | undefined = handlers.length === 2 ? handlers[1] : undefined;
-  const tail = handlers.length > 2 ? compose(handlers.slice(1), last) : last;
-
-  // Calls the direct lane can send skip the pipeline's own Request (direct_lane.ts). Only a pipeline
-  // ending with the global `fetch` may have one; which it has is known once the lane's code has loaded
-  // (undefined until then, null for none).
-  const laned = options.fetch === undefined;
-  const count = handlers.length;
-  let lane: Lane | null | undefined;
+  // and dropped with it. Calls the direct lane can send skip the pipeline's own Request
+  // (direct_lane.ts): only a pipeline of at most two handlers ending with the global `fetch` may have
+  // one, known once the lane's code has loaded.
+  const pipeline: Pipeline = {
+    head: handlers[0],
+    second: handlers.length === 2 ? handlers[1] : undefined,
+    tail: handlers.length > 2 ? compose(handlers.slice(1), last) : last,
+    maxRedirects,
+    laned: options.fetch === undefined && handlers.length <= 2 ? undefined : false,
+    tokens: undefined,
+    policy: undefined,
+  };
 
   return function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     try {
       const target = baseUrl && typeof input === "string" ? new URL(input, baseUrl) : input;
-      if (laned) {
+      if (pipeline.laned !== false) {
         const by = laneModule;
         if (by === undefined) {
           if (++laneCalls === 2) loadDirectLane();
-        } else if ((lane ??= by.directLane(count, head, second, tail, maxRedirects)) !== null) {
-          const call = by.laneCall(target, init, lane.tokens !== undefined);
-          if (call !== undefined) return by.sendByLane(lane, call, target as string | URL, init);
+        } else if (pipeline.laned ?? by.findLane(pipeline)) {
+          const call = by.laneCall(target, init, pipeline.tokens !== undefined);
+          if (call !== undefined) {
+            return by.sendByLane(pipeline, call, target as string | URL, init);
+          }
         }
       }
-      return viaPipeline(target, init, head, second, tail, maxRedirects);
+      return viaPipeline(target, init, pipeline);
     } catch (error) {
       // as `fetch` does: a call that cannot be made rejects, it never throws
       return Promise.reject(error);
@@ -182,16 +185,14 @@ export function createFetch(handlers: readonly Handler[], options: CreateFetchOp
 /** The direct lane's code, once loaded. */
 let laneModule: typeof import("./direct_lane.ts") | undefined;
 let laneLoad: Promise<void> | undefined;
-/**
- * Calls made through pipelines ending with the global `fetch`, counted until the lane's code is asked
- * for.
- */
+/** Calls made through pipelines the lane may take, counted until the lane's code is asked for. */
 let laneCalls = 0;
 
 /**
- * Loads the direct lane's code. A process asks for it with its second call through a pipeline that
- * ends with the global `fetch` (so a process that makes one call, a CLI or an edge function's cold
- * start, never loads it); until it has loaded, calls go through the handlers.
+ * Loads the direct lane's code. A process asks for it with its second call through a pipeline the
+ * lane may take (at most two handlers, the global `fetch`), so a process that makes one call, a CLI
+ * or an edge function's cold start, never loads it; until it has loaded, calls go through the
+ * handlers.
  *
  * @returns When the lane is in use (a lane that fails to load leaves every call to the handlers).
  */
@@ -212,19 +213,19 @@ export function loadDirectLane(): Promise<void> {
 }
 
 /** A call through the handlers: the pipeline's `Request`, the handlers, and redirects followed by hand. */
-const viaPipeline: ViaPipeline = async (target, init, head, second, tail, maxRedirects) => {
+const viaPipeline: ViaPipeline = async (target, init, pipeline) => {
   const mode: RequestRedirect = init?.redirect ??
     (target instanceof Request ? target.redirect : "follow");
   const request = pipelineRequest(target, init);
-  const response = await runPipeline(request, head, second, tail);
+  const response = await runPipeline(request, pipeline);
   if (mode === "manual" || !REDIRECT.has(response.status)) return response;
   // Following redirects by hand loads with the first one.
   return (await import("./lazy.ts")).followRedirects(
     request,
     response,
     mode,
-    maxRedirects,
-    (hop) => runPipeline(hop, head, second, tail),
+    pipeline.maxRedirects,
+    (hop) => runPipeline(hop, pipeline),
   );
 };
 

@@ -7,7 +7,7 @@ import {
   createFetch,
   retry,
   tokenSource
-} from "../chunk-F645YPRS.js";
+} from "../chunk-JEZ32CSI.js";
 export {
   auth,
   clientCredentials,

@@ -14,15 +14,15 @@ import {
   revoke,
   tokenExchange,
   validateIdToken
-} from "../../chunk-7MFFWSM6.js";
+} from "../../chunk-XFZBRPVS.js";
 import {
   FileStore
-} from "../../chunk-FMMIWAW5.js";
-import "../../chunk-QNL2BZKW.js";
+} from "../../chunk-4CM2BHK6.js";
+import "../../chunk-ZHCA7CKU.js";
 import {
   discover,
   loadJose
-} from "../../chunk-2QQJHYAE.js";
+} from "../../chunk-VAOTLYJC.js";
 import {
   auth,
   clientCredentials,
@@ -31,7 +31,7 @@ import {
   retry,
   startDeadline,
   tokenSource
-} from "../../chunk-F645YPRS.js";
+} from "../../chunk-JEZ32CSI.js";
 import "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError,
@@ -40,7 +40,7 @@ import {
   isSecretKey,
   redactObject,
   redactText
-} from "../../chunk-QTEPP6XM.js";
+} from "../../chunk-EU5INSHC.js";
 
 // src/cli/io.ts
 var encoder = new TextEncoder();

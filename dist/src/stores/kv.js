@@ -4,13 +4,13 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-QNL2BZKW.js";
+} from "../../chunk-ZHCA7CKU.js";
 import {
   sleep
 } from "../../chunk-ITPBHFFL.js";
 import {
   AuthFetchError
-} from "../../chunk-QTEPP6XM.js";
+} from "../../chunk-EU5INSHC.js";
 
 // src/stores/kv.ts
 var KvStore = class {

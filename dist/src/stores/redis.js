@@ -4,8 +4,8 @@ import {
   keepFor,
   parseRecord,
   toRecord
-} from "../../chunk-QNL2BZKW.js";
-import "../../chunk-QTEPP6XM.js";
+} from "../../chunk-ZHCA7CKU.js";
+import "../../chunk-EU5INSHC.js";
 
 // src/stores/redis.ts
 function fromNodeRedis(client) {
