@@ -429,8 +429,8 @@ export async function requestToken(
   });
   const now = (options.now ?? Date.now)();
   // A response without a lifetime takes its expiry from the access token's JWT `exp`: the reader
-  // loads (with lazy.ts) for the first such response; most state one. The lean reader answers for a well-formed
-  // token; tokenFromResponse() says what is wrong otherwise.
+  // loads (with lazy.ts) for the first such response; most state one. The lean reader answers for a
+  // well-formed token; tokenFromResponse() says what is wrong otherwise.
   const readJwt = lifetimeOf(body.expires_in) === undefined
     ? (await failure()).jwtTimes
     : undefined;
