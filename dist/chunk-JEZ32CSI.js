@@ -292,6 +292,7 @@ var check = (function check(name, value) {
 });
 
 // src/tokens/shared_request.ts
+var leave$;
 var SharedRequest = class {
   #controller = new AbortController();
   #promise;
@@ -335,7 +336,7 @@ var SharedRequest = class {
     this.#waiters++;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
-        this.#leave();
+        leave$(this);
         reject(signal.reason);
       };
       signal.addEventListener("abort", onAbort, {
@@ -347,12 +348,12 @@ var SharedRequest = class {
       });
     });
   }
-  #leave() {
-    this.#waiters--;
-    if (this.#waiters === 0 && !this.#pinned && !this.#settled) {
-      this.#controller.abort(new DOMException("every caller waiting for this token request gave up", "AbortError"));
+  static { leave$ = (function leave(self$) {
+    self$.#waiters--;
+    if (self$.#waiters === 0 && !self$.#pinned && !self$.#settled) {
+      self$.#controller.abort(new DOMException("every caller waiting for this token request gave up", "AbortError"));
     }
-  }
+  }); }
 };
 
 // src/tokens/source.ts
@@ -367,6 +368,7 @@ var DEFAULT_CONFIG = {
   onRefreshError: void 0,
   backgroundRetryDelay: 5e3
 };
+var set$, refreshInBackground$, renew$, shared$, obtain$, port$, plainGrant$, fromGrant$, announce$;
 var CachingTokenSource = class {
   #grant;
   #config;
@@ -410,103 +412,103 @@ var CachingTokenSource = class {
       const now = config.now();
       if (now < expiresAt) {
         if (now >= refreshAt(token, config.refreshBefore) && this.#inflight === void 0 && now >= this.#backgroundBlockedUntil) {
-          this.#refreshInBackground(token);
+          refreshInBackground$(this, token);
         }
         return Promise.resolve(token);
       }
     }
-    return this.#renew(options.rejected ?? token?.accessToken, options.signal);
+    return renew$(this, options.rejected ?? token?.accessToken, options.signal);
   }
   async clear() {
     this.#generation++;
-    this.#set(void 0);
+    set$(this, void 0);
     const side = this.#store;
     if (side === void 0) return;
     side.refresh?.dropPending();
     await side.store.delete(side.givenKey ?? this.#grant.key ?? "default");
   }
-  #set(token) {
-    this.#token = token;
-  }
-  #refreshInBackground(token) {
-    this.#shared(token.accessToken, void 0).catch((error) => {
-      const config = this.#config;
-      this.#backgroundBlockedUntil = config.now() + config.backgroundRetryDelay;
+  static { set$ = (function set(self$, token) {
+    self$.#token = token;
+  }); }
+  static { refreshInBackground$ = (function refreshInBackground(self$, token) {
+    shared$(self$, token.accessToken, void 0).catch((function (error) {
+      const config = self$.#config;
+      self$.#backgroundBlockedUntil = config.now() + config.backgroundRetryDelay;
       config.onRefreshError?.(error);
-    });
-  }
-  async #renew(stale, signal) {
+    }));
+  }); }
+  static { renew$ = (async function renew(self$, stale, signal) {
     signal?.throwIfAborted();
-    let token = await this.#shared(stale, signal);
+    let token = await shared$(self$, stale, signal);
     if (stale !== void 0 && token.accessToken === stale) {
-      token = await this.#shared(stale, signal);
+      token = await shared$(self$, stale, signal);
     }
     return token;
-  }
+  }); }
   /**
    * Joins the token request in flight, or starts one. `signal` releases this caller only; the request is
    * aborted when every caller waiting for it has given up (a background refresh, `signal` undefined,
    * keeps it going).
    */
-  #shared(stale, signal) {
-    const inflight = this.#inflight;
+  static { shared$ = (function shared$(self$, stale, signal) {
+    const inflight = self$.#inflight;
     const current = inflight === void 0 || inflight.request.abandoned ? void 0 : inflight;
     if (current !== void 0 && (current.stale === stale || stale === void 0)) {
       return current.request.join(signal);
     }
     if (current !== void 0) {
-      return current.request.join(signal).then((token) => token.accessToken === stale ? this.#shared(stale, signal) : token, (error) => {
+      return current.request.join(signal).then((function (token) { return token.accessToken === stale ? shared$(self$, stale, signal) : token; }), (function (error) {
         if (signal?.aborted) throw error;
-        return this.#shared(stale, signal);
-      });
+        return shared$(self$, stale, signal);
+      }));
     }
-    const generation = this.#generation;
-    const shared = new SharedRequest((abort) => this.#obtain(stale, abort).then((token) => {
-      if (generation === this.#generation) this.#set(token);
+    const generation = self$.#generation;
+    const shared = new SharedRequest((function (abort) { return obtain$(self$, stale, abort).then((function (token) {
+      if (generation === self$.#generation) set$(self$, token);
       return token;
-    }));
+    })); }));
     const started = {
       request: shared,
       stale
     };
-    shared.settled.then(() => {
-      if (this.#inflight === started) this.#inflight = void 0;
-    });
-    this.#inflight = started;
+    shared.settled.then((function () {
+      if (self$.#inflight === started) self$.#inflight = void 0;
+    }));
+    self$.#inflight = started;
     return shared.join(signal);
-  }
-  async #obtain(stale, signal) {
-    const side = this.#store;
+  }); }
+  static { obtain$ = (async function obtain$(self$, stale, signal) {
+    const side = self$.#store;
     if (side === void 0) {
-      return await this.#announce(await this.#plainGrant(this.#token, signal));
+      return await announce$(self$, await plainGrant$(self$, self$.#token, signal));
     }
-    side.loading ??= import("./lazy-TQX67OOL.js").then(({ StoreRefresh, storeHost }) => {
-      const refresh = new StoreRefresh(storeHost(this.#port(), side));
+    side.loading ??= import("./lazy-TQX67OOL.js").then((function ({ StoreRefresh, storeHost }) {
+      const refresh = new StoreRefresh(storeHost(port$(self$), side));
       side.refresh = refresh;
       return refresh;
-    });
+    }));
     return await (await side.loading).obtain(stale, signal);
-  }
+  }); }
   /** What the code loaded later (the store half, refreshing) needs from this source. */
-  #port() {
+  static { port$ = (function port(self$) {
     return {
-      grant: this.#grant,
-      config: this.#config,
-      side: this.#store,
-      token: () => this.#token,
-      set: (token) => this.#set(token),
-      fromGrant: (current, signal, leased, retried, keeper) => this.#fromGrant(current, signal, leased, retried, keeper),
-      plainGrant: (current, signal) => this.#plainGrant(current, signal),
-      announce: (token) => this.#announce(token)
+      grant: self$.#grant,
+      config: self$.#config,
+      side: self$.#store,
+      token: (function () { return self$.#token; }),
+      set: (function (token) { return set$(self$, token); }),
+      fromGrant: (function (current, signal, leased, retried, keeper) { return fromGrant$(self$, current, signal, leased, retried, keeper); }),
+      plainGrant: (function (current, signal) { return plainGrant$(self$, current, signal); }),
+      announce: (function (token) { return announce$(self$, token); })
     };
-  }
+  }); }
   /**
    * {@linkcode CachingTokenSource.#fromGrant} without a lease: `LOST` comes only from a lease's keeper,
    * and none is given.
    */
-  #plainGrant(current, signal) {
-    return this.#fromGrant(current, signal);
-  }
+  static { plainGrant$ = (function plainGrant(self$, current, signal) {
+    return fromGrant$(self$, current, signal);
+  }); }
   /**
    * A token from the grant: a refresh of `current` when it has a refresh token, else the initial flow.
    *
@@ -518,22 +520,22 @@ var CachingTokenSource = class {
    * @param keeper The lease being kept, checked right before each request is sent.
    * @returns The token, or {@linkcode LOST} when the lease was lost before a request was sent.
    */
-  async #fromGrant(current, signal, leased = false, retried = false, keeper) {
-    const grant = this.#grant;
+  static { fromGrant$ = (async function fromGrant(self$, current, signal, leased = false, retried = false, keeper) {
+    const grant = self$.#grant;
     if (current?.refreshToken !== void 0 && grant.refresh !== void 0) {
       const { refreshOnce } = await import("./lazy-TQX67OOL.js");
-      const refreshed = await refreshOnce(this.#port(), current, signal, leased, retried, keeper);
+      const refreshed = await refreshOnce(port$(self$), current, signal, leased, retried, keeper);
       if (refreshed !== void 0) return refreshed;
     }
     if (keeper !== void 0 && !await keeper.check()) return LOST;
     return await grant.token({
       signal
     });
-  }
-  async #announce(token) {
-    await this.#config.onTokenChange?.(token);
+  }); }
+  static { announce$ = (async function announce(self$, token) {
+    await self$.#config.onTokenChange?.(token);
     return token;
-  }
+  }); }
 };
 var nonNegative = (function nonNegative(name, value) {
   if (typeof value !== "number" || !(value >= 0)) {

@@ -9,7 +9,7 @@
  * client-credentials path's first call ran 77 functions of its chunk for the first time; compiling
  * them lazily cost about 6 M of the process's 124 M instructions (`bench/compile_hints.ts`).
  *
- * Three rewrites, each leaving what the code does unchanged:
+ * Four rewrites, each leaving what the code does unchanged:
  *
  * - a function expression that is not parenthesized gets parentheses (`async function auth(…) {…}`
  *   as a returned value becomes `(async function auth(…) {…})`);
@@ -25,7 +25,17 @@
  *   imports is evaluated before any module that imports it, so every such `var` holds its function
  *   before anything outside can call it. A function that is assigned to anywhere is left alone.
  *
- * Class and object methods cannot be marked and stay lazy.
+ * - a private method of a top-level class, `#name(…) {…}`, becomes a static block in the same place,
+ *   `static { name$ = (function name(self$, …) {…}); }`, with `this` in its body and arrows read
+ *   from `self$`, and each call `x.#name(…)` becomes `name$(x, …)`. A method cannot be marked, and a
+ *   function outside the class body could not read the private fields; a function written inside
+ *   it can. The class's static blocks run when the class is defined, so every holder is set before
+ *   an instance exists. What differs: the function is not a method (no home object, so a method
+ *   that uses `super`, `new.target` or `arguments` stays), and a call no longer checks the
+ *   receiver's brand before the body runs (its first `self$.#field` read still does); rules in
+ *   {@linkcode movePrivateMethods}.
+ *
+ * Public methods, constructors and accessors cannot be marked and stay lazy.
  *
  * @module
  */
@@ -47,6 +57,8 @@ export interface Hinted {
   arrows: number;
   /** Top-level function declarations left as they were, because module evaluation reaches them. */
   kept: string[];
+  /** Private methods moved into static blocks, by name (without `#`). */
+  privateMethods: string[];
 }
 
 /** An insertion (`end === start`) or a replacement of `code.slice(start, end)`. */
@@ -107,13 +119,14 @@ function assigned(program: Node): Set<string> {
 }
 
 /** Whether an arrow function uses what a function expression would bind differently. */
-function usesOwnBindings(arrow: Node): boolean {
+function usesOwnBindings(arrow: Node, rebound: Set<Node> = new Set()): boolean {
   // a nested function or method binds its own `this` and `arguments`; a class body its own `this`
   const skip = (child: Node) =>
     child.type === "FunctionExpression" || child.type === "FunctionDeclaration" ||
     child.type === "ClassBody";
   for (const current of walk(arrow, skip)) {
-    if (current.type === "ThisExpression" || current.type === "Super") return true;
+    if (current.type === "ThisExpression" && !rebound.has(current)) return true;
+    if (current.type === "Super") return true;
     if (current.type === "MetaProperty") return true;
     if (current.type === "Identifier" && current.name === "arguments") return true;
   }
@@ -235,6 +248,190 @@ function reachedByEvaluation(program: Node): { declared: Map<string, Node>; reac
   return { declared, reached };
 }
 
+/** A node with its parent and how deeply it is nested, as {@linkcode walkWithParents} yields it. */
+interface Placed {
+  node: Node;
+  parent: Node | undefined;
+  depth: number;
+}
+
+/** Every node under `node` with its parent and depth, not descending into nodes `skip` accepts. */
+function* walkWithParents(
+  node: Node,
+  depth = 0,
+  skip: (node: Node) => boolean = () => false,
+): Generator<Placed> {
+  const stack: Placed[] = [{ node, parent: undefined, depth }];
+  while (stack.length > 0) {
+    const placed = stack.pop()!;
+    yield placed;
+    for (const child of children(placed.node)) {
+      if (!skip(child)) stack.push({ node: child, parent: placed.node, depth: placed.depth + 1 });
+    }
+  }
+}
+
+/** The classes a module defines at its top level, each with the statement that holds it. */
+function topLevelClasses(program: Node): { statement: Node; body: Node }[] {
+  const found: { statement: Node; body: Node }[] = [];
+  for (const statement of program.body) {
+    const inner = statement.type === "ExportNamedDeclaration" || statement.type ===
+        "ExportDefaultDeclaration"
+      ? statement.declaration
+      : statement;
+    if (!inner) continue;
+    if (inner.type === "ClassDeclaration") found.push({ statement, body: inner.body });
+    if (inner.type === "VariableDeclaration") {
+      for (const { init } of inner.declarations) {
+        const value = init && unparenthesized(init);
+        if (value?.type === "ClassExpression") found.push({ statement, body: value.body });
+      }
+    }
+  }
+  return found;
+}
+
+/** A fresh identifier: `base`, or `base` with a number, that no identifier in the module uses. */
+function freshName(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}${n}`;
+  taken.add(name);
+  return name;
+}
+
+/**
+ * Whether a call is a link of an optional chain (`a?.b.#m()`): `a` nullish skips the call, which
+ * `holder(a?.b)` would not.
+ */
+function inOptionalChain(call: Node, parents: Map<Node, Placed>): boolean {
+  let link = parents.get(call)!;
+  while (
+    (link.parent?.type === "MemberExpression" && link.parent.object === link.node) ||
+    (link.parent?.type === "CallExpression" && link.parent.callee === link.node)
+  ) link = parents.get(link.parent)!;
+  return link.parent?.type === "ChainExpression";
+}
+
+/** What the private-method rewrite found in a module: its edits, and the methods it moved. */
+interface MovedMethods {
+  edits: Edit[];
+  moved: string[];
+  /** The `this` expressions now read from `self$` (an arrow using only those can be rewritten). */
+  rebound: Set<Node>;
+}
+
+/**
+ * The edits that move the private methods of a module's top-level classes out of the class, so V8
+ * can compile them with the module: `#name(…) {…}` becomes a static block that assigns
+ * `(function name(self, …) {…})` to a top-level `var`, with `this` in it (and in its arrows) read
+ * from `self`, and each call `x.#name(…)` becomes `holder(x, …)`. The function stays inside the
+ * class body, so its `x.#field` reads still work. A method moves only when every use of its name is
+ * such a call (not `x?.#name()`, not `#name in x`, not a value), it uses neither `super` nor
+ * `new.target`, no nested class declares the same private name, and the class has no static fields
+ * or blocks (which run while the class is defined and might call it before its block has run).
+ *
+ * @param program The parsed module.
+ * @param code Its source.
+ * @param taken Every identifier the module uses; the holders' and `self` names are added to it.
+ */
+function movePrivateMethods(program: Node, code: string, taken: Set<string>): MovedMethods {
+  const edits: Edit[] = [];
+  const moved: string[] = [];
+  const rebound = new Set<Node>();
+  let self: string | undefined;
+  // depths as the main rewrite counts them (from the program), which orders edits at one offset
+  const parents = new Map<Node, Placed>();
+  for (const placed of walkWithParents(program)) parents.set(placed.node, placed);
+  const nestedFunction = (child: Node) =>
+    child.type === "FunctionExpression" || child.type === "FunctionDeclaration" ||
+    child.type === "ClassBody";
+  for (const { statement, body } of topLevelClasses(program)) {
+    if (body.body.some((m: Node) => m.static && m.type !== "MethodDefinition")) continue;
+    if (body.body.some((m: Node) => m.type === "StaticBlock")) continue;
+    const candidates = new Map<string, Node>();
+    for (const member of body.body) {
+      if (
+        member.type !== "MethodDefinition" || member.static || member.kind !== "method" ||
+        member.key.type !== "PrivateIdentifier"
+      ) continue;
+      const own = [...walk(member.value.body, nestedFunction)].concat(
+        member.value.params.flatMap((p: Node) => [...walk(p, nestedFunction)]),
+      );
+      const binds = (n: Node) =>
+        n.type === "Super" || n.type === "MetaProperty" ||
+        (n.type === "Identifier" && n.name === "arguments");
+      if (own.some(binds)) continue;
+      candidates.set(member.key.name, member);
+    }
+    if (candidates.size === 0) continue;
+    // every use of each name, under the class body (a nested class's own #name disqualifies it)
+    const calls = new Map<string, Placed[]>();
+    for (const node of walk(body)) {
+      const parent = parents.get(node)?.parent;
+      if (node.type === "ClassBody" && node !== body) {
+        for (const m of node.body) {
+          if (m.key?.type === "PrivateIdentifier") candidates.delete(m.key.name);
+        }
+      }
+      if (node.type !== "PrivateIdentifier" || !candidates.has(node.name)) continue;
+      if (parent?.type === "MethodDefinition" && parent.key === node) continue;
+      const call = parent?.type === "MemberExpression" && parent.property === node &&
+          !parent.optional
+        ? parents.get(parent)?.parent
+        : undefined;
+      if (
+        call?.type !== "CallExpression" || call.callee !== parent || call.optional ||
+        inOptionalChain(call, parents)
+      ) {
+        candidates.delete(node.name);
+        continue;
+      }
+      calls.set(node.name, [...(calls.get(node.name) ?? []), parents.get(call)!]);
+    }
+    if (candidates.size === 0) continue;
+    const holders: string[] = [];
+    self ??= freshName("self$", taken);
+    for (const [name, member] of candidates) {
+      const holder = freshName(`${name}$`, taken);
+      holders.push(holder);
+      moved.push(name);
+      const fn = member.value;
+      // the function's own name must not hide a binding its body uses
+      const own = names(fn).has(name) ? holder : name;
+      const head = `static { ${holder} = (${fn.async ? "async " : ""}function${
+        fn.generator ? "*" : ""
+      } ${own}(${self}${fn.params.length > 0 ? ", " : ""}`;
+      // `#name(` … up to the first parameter (or the closing parenthesis)
+      const open = code.indexOf("(", member.key.end);
+      edits.push({ start: member.start, end: open + 1, text: head, side: "open", depth: -1 });
+      edits.push({ start: member.end, end: member.end, text: "); }", side: "close", depth: -1 });
+      for (const part of [...fn.params, fn.body]) {
+        for (const { node } of walkWithParents(part, 0, nestedFunction)) {
+          if (node.type === "ThisExpression") {
+            rebound.add(node);
+            edits.push({ start: node.start, end: node.end, text: self, side: "open", depth: 1e5 });
+          }
+        }
+      }
+      for (const { node: call, depth } of calls.get(name) ?? []) {
+        const receiver = call.callee.object;
+        const paren = code.indexOf("(", call.callee.end);
+        const rest = call.arguments.length > 0 ? ", " : "";
+        edits.push({ start: call.start, end: call.start, text: `${holder}(`, side: "open", depth });
+        edits.push({ start: receiver.end, end: paren + 1, text: rest, side: "open", depth: 1e5 });
+      }
+    }
+    edits.push({
+      start: statement.start,
+      end: statement.start,
+      text: `var ${holders.join(", ")};\n`,
+      side: "open",
+      depth: -2,
+    });
+  }
+  return { edits, moved, rebound };
+}
+
 /**
  * Rewrites one built module so that V8 compiles its functions eagerly (see the module's doc).
  *
@@ -253,6 +450,8 @@ export function hintEagerCompilation(code: string): Hinted {
 
   const { declared, reached } = reachedByEvaluation(program);
   const reassigned = assigned(program);
+  const methods = movePrivateMethods(program, code, names(program));
+  edits.push(...methods.edits);
 
   let declarations = 0;
   const kept: string[] = [];
@@ -286,8 +485,10 @@ export function hintEagerCompilation(code: string): Hinted {
       expressions++;
     }
     if (
-      node.type === "ArrowFunctionExpression" && !usesOwnBindings(node) &&
-      !node.params.some(holdsFunction)
+      node.type === "ArrowFunctionExpression" && !usesOwnBindings(node, methods.rebound) &&
+      !node.params.some(holdsFunction) &&
+      // the parameters' text is copied as it is: a `this` in it must stay an edit of its own
+      !node.params.some((param: Node) => [...walk(param)].some((n) => methods.rebound.has(n)))
     ) {
       const params = node.params.length === 0
         ? ""
@@ -306,7 +507,14 @@ export function hintEagerCompilation(code: string): Hinted {
     for (const child of children(node)) stack.push({ node: child, parent: node, depth: depth + 1 });
   }
 
-  return { code: apply(code, edits), declarations, expressions, arrows, kept };
+  return {
+    code: apply(code, edits),
+    declarations,
+    expressions,
+    arrows,
+    kept,
+    privateMethods: methods.moved,
+  };
 }
 
 /**

@@ -217,7 +217,95 @@ Deno.test("compile hints: the built first-call chunk is hinted, and hinting it a
     assert.equal(again.declarations, 0, `${chunk}: no declaration left to rewrite`);
     assert.equal(again.expressions, 0, `${chunk}: no expression left to parenthesize`);
     assert.equal(again.arrows, 0, `${chunk}: no arrow left to rewrite`);
+    assert.deepEqual(again.privateMethods, [], `${chunk}: no private method left to move`);
     assert.equal(again.code, code);
     assert.match(code, /^var createFetch = \(function createFetch\(/m);
+    // the token source's private methods run on the first call: they are compiled with the module
+    assert.match(code, /static \{ obtain\$\d* = \(async function /);
   }
+});
+
+Deno.test("compile hints: private methods move into static blocks, and the class behaves the same", async () => {
+  const code = [
+    "var set = (x) => x * 2;",
+    "var Box = class {",
+    "  #v = 1;",
+    "  #count = 0;",
+    "  bump(n) { return this.#add(n, (k) => this.#twice(k)); }",
+    "  async #add(n, f = (z) => this.#v + z) { this.#count++; return f(n) + set(this.#v); }",
+    "  #twice(k) { const self = () => this; return self().#v + k * 2; }",
+    "  #set(a) { return set(a) + this.#v; }", // its name must not hide the top-level `set`
+    "  useSet(a) { return this.#set(a); }",
+    "  *#values() { yield this.#v; yield this.#count; }",
+    "  values() { return [...this.#values()]; }",
+    "  other(box) { return box.#set(1); }",
+    "  #mapped() { return [1, 2].map((k) => this.#twice(k)); }", // edits that share an offset
+    "  mapped() { return this.#mapped(); }",
+    "  get count() { return this.#count; }",
+    "};",
+    "export { Box };",
+  ].join("\n");
+  const hinted = hintEagerCompilation(code);
+  assert.deepEqual(hinted.privateMethods.sort(), ["add", "mapped", "set", "twice", "values"]);
+  assert.match(hinted.code, /^var add\$, twice\$, set\$, values\$, mapped\$;\nvar Box = class \{/m);
+  assert.match(hinted.code, /map\(\(function \(k\) \{ return twice\$\(self\$, k\); \}\)\)/);
+  assert.match(hinted.code, /static \{ add\$ = \(async function add\(self\$, n, f = /);
+  assert.match(hinted.code, /static \{ values\$ = \(function\* values\(self\$\) \{/);
+  // an arrow that used only `this` is now an expression of its own
+  assert.match(hinted.code, /const self = \(function \(\) \{ return self\$; \}\);/);
+  assert.match(hinted.code, /static \{ set\$ = \(function set\$\(self\$, a\) \{ return set\(a\)/);
+  const { Box } = await run(hinted.code) as {
+    Box: new () => {
+      bump(n: number): Promise<number>;
+      useSet(a: number): number;
+      values(): number[];
+      other(box: unknown): number;
+      mapped(): number[];
+      count: number;
+    };
+  };
+  const box = new Box();
+  assert.equal(await box.bump(3), 1 + 3 * 2 + 2); // f(3) = twice(3) = #v + 6, then set(#v)
+  assert.equal(box.count, 1);
+  assert.equal(box.useSet(5), 11);
+  assert.deepEqual(box.values(), [1, 1]);
+  assert.equal(box.other(new Box()), 3);
+  assert.deepEqual(box.mapped(), [3, 5]);
+  // another object still fails the way a private method call on it fails: a TypeError
+  assert.throws(() => box.other({}), TypeError);
+});
+
+Deno.test("compile hints: a private method stays when moving it would change what it does", async () => {
+  const code = [
+    "class Base { hello() { return 'base'; } }",
+    "export class Kept extends Base {",
+    "  #v = 3;",
+    "  #usesSuper() { return super.hello(); }",
+    "  #usesArguments() { return arguments.length; }",
+    "  #optional() { return this.#v; }",
+    "  #chained() { return this.#v; }",
+    "  #asValue() { return this.#v; }",
+    "  #branded() { return 1; }",
+    "  #shadowed() { return this.#v; }",
+    "  run() {",
+    "    const holder = { inner: this };",
+    "    const nested = class { #shadowed() { return 0; } };",
+    "    const f = this.#asValue;",
+    "    return [",
+    "      this.#usesSuper(), this.#usesArguments(1, 2), this?.#optional(), holder?.inner.#chained(),",
+    "      f.call(this), #branded in this, this.#shadowed(), typeof nested,",
+    "    ];",
+    "  }",
+    "}",
+    "export class WithStatic { static made = new WithStatic().#early(); #early() { return 1; } }",
+  ].join("\n");
+  const hinted = hintEagerCompilation(code);
+  assert.deepEqual(hinted.privateMethods, []);
+  assert.doesNotMatch(hinted.code, /static \{/);
+  const { Kept, WithStatic } = await run(hinted.code) as {
+    Kept: new () => { run(): unknown[] };
+    WithStatic: { made: number };
+  };
+  assert.deepEqual(new Kept().run(), ["base", 2, 3, 3, 3, true, 3, "function"]);
+  assert.equal(WithStatic.made, 1);
 });
