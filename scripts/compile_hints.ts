@@ -255,18 +255,14 @@ interface Placed {
   depth: number;
 }
 
-/** Every node under `node` with its parent and depth, not descending into nodes `skip` accepts. */
-function* walkWithParents(
-  node: Node,
-  depth = 0,
-  skip: (node: Node) => boolean = () => false,
-): Generator<Placed> {
-  const stack: Placed[] = [{ node, parent: undefined, depth }];
+/** Every node under `node`, itself included, with its parent and depth. */
+function* walkWithParents(node: Node): Generator<Placed> {
+  const stack: Placed[] = [{ node, parent: undefined, depth: 0 }];
   while (stack.length > 0) {
     const placed = stack.pop()!;
     yield placed;
     for (const child of children(placed.node)) {
-      if (!skip(child)) stack.push({ node: child, parent: placed.node, depth: placed.depth + 1 });
+      stack.push({ node: child, parent: placed.node, depth: placed.depth + 1 });
     }
   }
 }
@@ -323,12 +319,13 @@ interface MovedMethods {
 /**
  * The edits that move the private methods of a module's top-level classes out of the class, so V8
  * can compile them with the module: `#name(…) {…}` becomes a static block that assigns
- * `(function name(self, …) {…})` to a top-level `var`, with `this` in it (and in its arrows) read
- * from `self`, and each call `x.#name(…)` becomes `holder(x, …)`. The function stays inside the
+ * `(function name(self$, …) {…})` to a top-level `var`, with `this` in it (and in its arrows) read
+ * from `self$`, and each call `x.#name(…)` becomes `name$(x, …)`. The function stays inside the
  * class body, so its `x.#field` reads still work. A method moves only when every use of its name is
- * such a call (not `x?.#name()`, not `#name in x`, not a value), it uses neither `super` nor
- * `new.target`, no nested class declares the same private name, and the class has no static fields
- * or blocks (which run while the class is defined and might call it before its block has run).
+ * such a call (not `x?.#name()`, not a link of an optional chain, not `#name in x`, not a value);
+ * it uses none of `super`, `new.target`, `arguments` or a nested class; no nested class declares
+ * the same private name; and the class has no static fields or blocks (which run while the class
+ * is defined and might call it before its block has run).
  *
  * @param program The parsed module.
  * @param code Its source.
@@ -357,8 +354,10 @@ function movePrivateMethods(program: Node, code: string, taken: Set<string>): Mo
       const own = [...walk(member.value.body, nestedFunction)].concat(
         member.value.params.flatMap((p: Node) => [...walk(p, nestedFunction)]),
       );
+      // a nested class is left out too: its computed keys would read the method's `this`
       const binds = (n: Node) =>
-        n.type === "Super" || n.type === "MetaProperty" ||
+        n.type === "Super" || n.type === "MetaProperty" || n.type === "ClassExpression" ||
+        n.type === "ClassDeclaration" ||
         (n.type === "Identifier" && n.name === "arguments");
       if (own.some(binds)) continue;
       candidates.set(member.key.name, member);
@@ -406,7 +405,7 @@ function movePrivateMethods(program: Node, code: string, taken: Set<string>): Mo
       edits.push({ start: member.start, end: open + 1, text: head, side: "open", depth: -1 });
       edits.push({ start: member.end, end: member.end, text: "); }", side: "close", depth: -1 });
       for (const part of [...fn.params, fn.body]) {
-        for (const { node } of walkWithParents(part, 0, nestedFunction)) {
+        for (const node of walk(part, nestedFunction)) {
           if (node.type === "ThisExpression") {
             rebound.add(node);
             edits.push({ start: node.start, end: node.end, text: self, side: "open", depth: 1e5 });

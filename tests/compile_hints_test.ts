@@ -287,13 +287,14 @@ Deno.test("compile hints: a private method stays when moving it would change wha
     "  #asValue() { return this.#v; }",
     "  #branded() { return 1; }",
     "  #shadowed() { return this.#v; }",
+    "  #withClass() { const Inner = class { [this.#v] = 1; }; return new Inner()[3]; }",
     "  run() {",
     "    const holder = { inner: this };",
     "    const nested = class { #shadowed() { return 0; } };",
     "    const f = this.#asValue;",
     "    return [",
     "      this.#usesSuper(), this.#usesArguments(1, 2), this?.#optional(), holder?.inner.#chained(),",
-    "      f.call(this), #branded in this, this.#shadowed(), typeof nested,",
+    "      f.call(this), #branded in this, this.#shadowed(), typeof nested, this.#withClass(),",
     "    ];",
     "  }",
     "}",
@@ -306,6 +307,6 @@ Deno.test("compile hints: a private method stays when moving it would change wha
     Kept: new () => { run(): unknown[] };
     WithStatic: { made: number };
   };
-  assert.deepEqual(new Kept().run(), ["base", 2, 3, 3, 3, true, 3, "function"]);
+  assert.deepEqual(new Kept().run(), ["base", 2, 3, 3, 3, true, 3, "function", 1]);
   assert.equal(WithStatic.made, 1);
 });
