@@ -118,13 +118,15 @@ function assigned(program: Node): Set<string> {
   return found;
 }
 
+/** Whether a node binds its own `this`: a nested function or method (and `arguments`), a class body. */
+function bindsOwnThis(node: Node): boolean {
+  return node.type === "FunctionExpression" || node.type === "FunctionDeclaration" ||
+    node.type === "ClassBody";
+}
+
 /** Whether an arrow function uses what a function expression would bind differently. */
 function usesOwnBindings(arrow: Node, rebound: Set<Node> = new Set()): boolean {
-  // a nested function or method binds its own `this` and `arguments`; a class body its own `this`
-  const skip = (child: Node) =>
-    child.type === "FunctionExpression" || child.type === "FunctionDeclaration" ||
-    child.type === "ClassBody";
-  for (const current of walk(arrow, skip)) {
+  for (const current of walk(arrow, bindsOwnThis)) {
     if (current.type === "ThisExpression" && !rebound.has(current)) return true;
     if (current.type === "Super") return true;
     if (current.type === "MetaProperty") return true;
@@ -339,9 +341,6 @@ function movePrivateMethods(program: Node, code: string, taken: Set<string>): Mo
   // depths as the main rewrite counts them (from the program), which orders edits at one offset
   const parents = new Map<Node, Placed>();
   for (const placed of walkWithParents(program)) parents.set(placed.node, placed);
-  const nestedFunction = (child: Node) =>
-    child.type === "FunctionExpression" || child.type === "FunctionDeclaration" ||
-    child.type === "ClassBody";
   for (const { statement, body } of topLevelClasses(program)) {
     if (body.body.some((m: Node) => m.static && m.type !== "MethodDefinition")) continue;
     if (body.body.some((m: Node) => m.type === "StaticBlock")) continue;
@@ -351,8 +350,8 @@ function movePrivateMethods(program: Node, code: string, taken: Set<string>): Mo
         member.type !== "MethodDefinition" || member.static || member.kind !== "method" ||
         member.key.type !== "PrivateIdentifier"
       ) continue;
-      const own = [...walk(member.value.body, nestedFunction)].concat(
-        member.value.params.flatMap((p: Node) => [...walk(p, nestedFunction)]),
+      const own = [...walk(member.value.body, bindsOwnThis)].concat(
+        member.value.params.flatMap((p: Node) => [...walk(p, bindsOwnThis)]),
       );
       // a nested class is left out too: its computed keys would read the method's `this`
       const binds = (n: Node) =>
@@ -405,7 +404,7 @@ function movePrivateMethods(program: Node, code: string, taken: Set<string>): Mo
       edits.push({ start: member.start, end: open + 1, text: head, side: "open", depth: -1 });
       edits.push({ start: member.end, end: member.end, text: "); }", side: "close", depth: -1 });
       for (const part of [...fn.params, fn.body]) {
-        for (const node of walk(part, nestedFunction)) {
+        for (const node of walk(part, bindsOwnThis)) {
           if (node.type === "ThisExpression") {
             rebound.add(node);
             edits.push({ start: node.start, end: node.end, text: self, side: "open", depth: 1e5 });
@@ -468,11 +467,7 @@ export function hintEagerCompilation(code: string): Hinted {
   // Nested function expressions without parentheses, and arrows.
   let expressions = 0;
   let arrows = 0;
-  const stack: { node: Node; parent: Node | undefined; depth: number }[] = [
-    { node: program, parent: undefined, depth: 0 },
-  ];
-  while (stack.length > 0) {
-    const { node, parent, depth } = stack.pop()!;
+  for (const { node, parent, depth } of walkWithParents(program)) {
     if (
       node.type === "FunctionExpression" &&
       parent?.type !== "ParenthesizedExpression" &&
@@ -503,7 +498,6 @@ export function hintEagerCompilation(code: string): Hinted {
       }
       arrows++;
     }
-    for (const child of children(node)) stack.push({ node: child, parent: node, depth: depth + 1 });
   }
 
   return {
