@@ -350,9 +350,8 @@ function movePrivateMethods(program: Node, code: string, taken: Set<string>): Mo
         member.type !== "MethodDefinition" || member.static || member.kind !== "method" ||
         member.key.type !== "PrivateIdentifier"
       ) continue;
-      const own = [...walk(member.value.body, bindsOwnThis)].concat(
-        member.value.params.flatMap((p: Node) => [...walk(p, bindsOwnThis)]),
-      );
+      // the method's own code, its parameters included (the root is walked, never skipped)
+      const own = [...walk(member.value, bindsOwnThis)];
       // a nested class is left out too: its computed keys would read the method's `this`
       const binds = (n: Node) =>
         n.type === "Super" || n.type === "MetaProperty" || n.type === "ClassExpression" ||
@@ -403,12 +402,10 @@ function movePrivateMethods(program: Node, code: string, taken: Set<string>): Mo
       const open = code.indexOf("(", member.key.end);
       edits.push({ start: member.start, end: open + 1, text: head, side: "open", depth: -1 });
       edits.push({ start: member.end, end: member.end, text: "); }", side: "close", depth: -1 });
-      for (const part of [...fn.params, fn.body]) {
-        for (const node of walk(part, bindsOwnThis)) {
-          if (node.type === "ThisExpression") {
-            rebound.add(node);
-            edits.push({ start: node.start, end: node.end, text: self, side: "open", depth: 1e5 });
-          }
+      for (const node of walk(fn, bindsOwnThis)) {
+        if (node.type === "ThisExpression") {
+          rebound.add(node);
+          edits.push({ start: node.start, end: node.end, text: self, side: "open", depth: 1e5 });
         }
       }
       for (const { node: call, depth } of calls.get(name) ?? []) {
